@@ -1,0 +1,9 @@
+// The native room's API: provisioning the TensorFlow C library and loading tfjs-node on it.
+export { loadTf, tensorflowVersion, quietTensorFlowEnv, PROVISION_HINT, ALLOW_JS_BACKEND_ENV } from './load';
+export type { Tf, LoadOptions } from './load';
+export { provisionNativeBackend, ensureNativeBackend, runRoutes, buildRoutes, RouteSkipped, ROUTE_ORDER, realDeps } from './provision';
+export type { ProvisionEvent, ProvisionOptions, ProvisionResult, RouteReport, RouteName, Route, ProvisionDeps } from './provision';
+export { tfjsNodeLayout, readStamp, nativeFilesPresent } from './layout';
+export type { NativeSource, NativeStamp, TfjsNodeLayout } from './layout';
+export { listCacheEntries, dirSize } from './cache';
+export { PINNED_TENSORFLOW_VERSION } from './wheel';
