@@ -2,6 +2,7 @@
 // Registering a command must stay cheap: implementations are imported inside actions.
 import { Command } from 'commander';
 import { registerSetup, registerDoctor } from './commands/setup';
+import { registerModels } from './commands/models';
 
 export const TL_VERSION: string = require('../../package.json').version;
 
@@ -32,5 +33,6 @@ Exit codes: 0 ok, 1 quality gate not met, 2 usage, 3 data, 4 model, 5 native bac
   // The table of commands. Each register* adds one command with its flags and examples.
   registerSetup(program);
   registerDoctor(program);
+  registerModels(program);
   return program;
 }

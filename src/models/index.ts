@@ -1,0 +1,19 @@
+// The models room's public API: the base-model zoo and its cache, surgery (cut, split, stack,
+// freeze), heads, the architectures pretrain builds, and run directories. Other rooms import only this.
+export type { BaseInfo, HistoryRow, TlJson, TlSplitInfo } from './types';
+export { resolveBase, pullModel, importModel, listZoo, guessFeatureLayer, inferInput } from './resolve';
+export type { ResolveOptions, PullResult, ZooListing } from './resolve';
+export { cutAt, splitAt, stackModels, setTrainable, findLayer, validSplitPoints } from './surgery';
+export type { CutResult, TrainableSpec } from './surgery';
+export { buildHead, defaultHeadConfig, HEAD_LAYER_PREFIX } from './head';
+export type { HeadConfig } from './head';
+export { buildArchitecture, ARCHITECTURES, FEATURE_LAYER } from './architectures';
+export type { ArchitectureName, ArchitectureOptions } from './architectures';
+export { writeRunDirectory, readRunDirectory, checkOutDir, readTlJson, RUN_FILES } from './run-directory';
+export type { RunDirectoryContents } from './run-directory';
+export { formatHistoryCsv, parseHistoryCsv } from './history-csv';
+export { describeModel, formatModelSummary } from './describe';
+export type { LayerSummary, ModelSummary } from './describe';
+export { loadZoo, findZooModel, zooModelUrl, ZOO_FILE } from './zoo';
+export type { Zoo, ZooModel, ZooAlias } from './zoo';
+export type { ProgressEvent } from './cache';

@@ -1,0 +1,170 @@
+// The run directory written by pretrain and transfer and read by transfer, evaluate and predict:
+// model.json + weights (tfjs layers format), labels.json, tl.json, metrics.json, history.csv.
+// Written to a temporary sibling and renamed into place, so a half-written run never looks complete.
+import * as fs from 'fs';
+import * as path from 'path';
+import type * as tfTypes from '@tensorflow/tfjs-node';
+import { loadTf } from '../native/load';
+import { ModelError, UsageError } from '../errors';
+import { formatHistoryCsv } from './history-csv';
+import { assertSafeRelativePath } from './manifest';
+import type { HistoryRow, TlJson } from './types';
+
+export const RUN_FILES = {
+  model: 'model.json',
+  weights: 'weights.bin',
+  labels: 'labels.json',
+  tl: 'tl.json',
+  metrics: 'metrics.json',
+  history: 'history.csv',
+} as const;
+
+export interface RunDirectoryContents {
+  model: tfTypes.LayersModel;
+  /** Class names in the model's output order. */
+  labels: string[];
+  tl: TlJson;
+  metrics?: object;
+  history?: HistoryRow[];
+  /** More files (plots, report, split assignment), by path relative to the run directory. */
+  extraFiles?: Record<string, Buffer | string>;
+}
+
+/**
+ * Refuses an existing `outDir` unless `overwrite`. Call it before training too, so a long
+ * run is not thrown away at the end.
+ */
+export function checkOutDir(outDir: string, overwrite: boolean): void {
+  const dir = path.resolve(outDir);
+  if (!fs.existsSync(dir)) return;
+  if (!fs.statSync(dir).isDirectory()) {
+    throw new UsageError(`--out ${dir} exists and is not a directory`, 'Choose another --out path.');
+  }
+  if (!overwrite) {
+    throw new UsageError(`--out ${dir} already exists`, 'Choose another --out, or pass --overwrite to replace it.');
+  }
+}
+
+function checkLabels(labels: unknown, outputUnits: number | null, where: string): asserts labels is string[] {
+  if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string' || l === '')) {
+    throw new ModelError(`${where}: labels must be a list of non-empty class names`);
+  }
+  if (new Set(labels).size !== labels.length) throw new ModelError(`${where}: class names must be unique`);
+  if (outputUnits !== null && labels.length !== outputUnits) {
+    throw new ModelError(`${where}: ${labels.length} class names for a model with ${outputUnits} outputs`,
+      'labels.json must list one class name per model output, in output order.');
+  }
+}
+
+function outputUnits(model: tfTypes.LayersModel): number | null {
+  const shape = model.outputs[0]?.shape;
+  return shape && shape.length === 2 ? (shape[1] as number | null) : null;
+}
+
+/**
+ * Writes a complete run directory at `outDir`: everything goes to a temporary sibling first
+ * and is renamed into place at the end. An existing `outDir` is refused (UsageError) unless
+ * `overwrite`, in which case it is replaced only once the new one is complete.
+ */
+export async function writeRunDirectory(outDir: string, c: RunDirectoryContents, opts: { overwrite: boolean }): Promise<void> {
+  const dir = path.resolve(outDir);
+  checkOutDir(dir, opts.overwrite);
+  checkLabels(c.labels, outputUnits(c.model), 'writing the run directory');
+  const reserved = new Set<string>(Object.values(RUN_FILES));
+  for (const name of Object.keys(c.extraFiles ?? {})) {
+    assertSafeRelativePath(name, 'extraFiles');
+    if (reserved.has(name)) throw new ModelError(`extra file '${name}' would overwrite a run directory file`);
+  }
+
+  await fs.promises.mkdir(path.dirname(dir), { recursive: true });
+  const tmp = await fs.promises.mkdtemp(path.join(path.dirname(dir), `.${path.basename(dir)}.tmp-`));
+  try {
+    // tfjs-node's file:// handler writes model.json + weights.bin into an existing folder.
+    await c.model.save(`file://${tmp}`);
+    const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
+    await fs.promises.writeFile(path.join(tmp, RUN_FILES.labels), json(c.labels));
+    await fs.promises.writeFile(path.join(tmp, RUN_FILES.tl), json(c.tl));
+    if (c.metrics !== undefined) await fs.promises.writeFile(path.join(tmp, RUN_FILES.metrics), json(c.metrics));
+    if (c.history !== undefined) await fs.promises.writeFile(path.join(tmp, RUN_FILES.history), formatHistoryCsv(c.history));
+    for (const [name, content] of Object.entries(c.extraFiles ?? {})) {
+      const file = path.join(tmp, ...name.split('/'));
+      await fs.promises.mkdir(path.dirname(file), { recursive: true });
+      await fs.promises.writeFile(file, content);
+    }
+    // Check again: another process may have created outDir while we were writing.
+    let aside: string | undefined;
+    if (fs.existsSync(dir)) {
+      if (!opts.overwrite) throw new UsageError(`--out ${dir} appeared while the run was being written`, 'Choose another --out.');
+      aside = `${tmp}-old`;
+      await fs.promises.rename(dir, aside);
+    }
+    await fs.promises.rename(tmp, dir);
+    if (aside) await fs.promises.rm(aside, { recursive: true, force: true });
+  } catch (err) {
+    await fs.promises.rm(tmp, { recursive: true, force: true });
+    if (err instanceof UsageError || err instanceof ModelError) throw err;
+    throw new ModelError(`could not write the run directory ${dir}: ${(err as Error).message}`,
+      'Check that the parent folder is writable and the disk has space.');
+  }
+}
+
+function readJsonFile(file: string): unknown {
+  const text = fs.readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ModelError(`${file} is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** Where model.json and the run directory are for a folder or model.json path. */
+export function locateRun(dirOrModelJson: string): { dir: string; modelJson: string } {
+  const p = path.resolve(dirOrModelJson);
+  if (!fs.existsSync(p)) throw new ModelError(`${p} does not exist`, 'Pass a tl run directory (from pretrain or transfer) or a model.json path.');
+  if (fs.statSync(p).isDirectory()) {
+    const modelJson = path.join(p, RUN_FILES.model);
+    if (!fs.existsSync(modelJson)) {
+      throw new ModelError(`${p} has no ${RUN_FILES.model}, so it is not a tl run directory or model folder`,
+        'Pass the --out directory of a finished tl pretrain/transfer run, or a folder with model.json and its weights.');
+    }
+    return { dir: p, modelJson };
+  }
+  return { dir: path.dirname(p), modelJson: p };
+}
+
+/** tl.json of a run directory, or undefined when the folder has none (a plain tfjs model). */
+export function readTlJson(dir: string): TlJson | undefined {
+  const file = path.join(dir, RUN_FILES.tl);
+  if (!fs.existsSync(file)) return undefined;
+  const tl = readJsonFile(file) as TlJson;
+  if (typeof tl !== 'object' || tl === null || typeof tl.featureLayer !== 'string' || typeof tl.input !== 'object') {
+    throw new ModelError(`${file} lacks "featureLayer" or "input": it was not written by tl or is damaged`);
+  }
+  return tl;
+}
+
+/** Loads a tfjs layers model from a model.json path, turning failures into a ModelError naming it. */
+export async function loadModelJsonFile(modelJson: string): Promise<tfTypes.LayersModel> {
+  const tf = loadTf();
+  try {
+    return await tf.loadLayersModel(`file://${modelJson}`);
+  } catch (err) {
+    throw new ModelError(`cannot load the model ${modelJson}: ${(err as Error).message}`,
+      'It must be a tfjs LayersModel (model.json + weight files beside it); a graph model or a truncated copy will not load.');
+  }
+}
+
+/** Reads a run directory (or a model.json inside one): model, class names and tl.json if present. */
+export async function readRunDirectory(dirOrModelJson: string): Promise<{ model: tfTypes.LayersModel; labels: string[]; tl?: TlJson; dir: string }> {
+  const { dir, modelJson } = locateRun(dirOrModelJson);
+  const labelsFile = path.join(dir, RUN_FILES.labels);
+  if (!fs.existsSync(labelsFile)) {
+    throw new ModelError(`${dir} has no ${RUN_FILES.labels}, so the class names are unknown`,
+      `Write ${RUN_FILES.labels} beside model.json: a JSON list of class names in the model's output order.`);
+  }
+  const labels = readJsonFile(labelsFile);
+  const tl = readTlJson(dir);
+  const model = await loadModelJsonFile(modelJson);
+  checkLabels(labels, outputUnits(model), labelsFile);
+  return { model, labels, tl, dir };
+}

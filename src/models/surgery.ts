@@ -1,0 +1,189 @@
+// Model surgery: cutting a base at a feature layer, splitting a body into a frozen lower part
+// and a trainable upper part, stacking a head on a body, and setting trainable flags.
+// Builds new LayersModels over the same layers (weights are shared, never copied).
+import type * as tfTypes from '@tensorflow/tfjs-node';
+import { loadTf } from '../native/load';
+import { ModelError, UsageError } from '../errors';
+import { modelGraph, nodeOfLayer, nodesAbove, replayNodes, uniqueName, type GraphNode } from './graph';
+import { listNames, nearestNames } from './nearby';
+
+type LayersModel = tfTypes.LayersModel;
+type SymbolicTensor = tfTypes.SymbolicTensor;
+
+/** How many of the last layers an error about a missing layer lists. */
+const LAST_LAYERS_SHOWN = 10;
+
+/** Resolves a layer by name or index (negative counts from the end) in model.layers order. */
+export function findLayer(model: LayersModel, layer: string | number): { layer: tfTypes.layers.Layer; index: number } {
+  const layers = model.layers;
+  if (typeof layer === 'number') {
+    const index = layer < 0 ? layers.length + layer : layer;
+    if (!Number.isInteger(layer) || index < 0 || index >= layers.length) {
+      throw new ModelError(`model '${model.name}' has no layer number ${layer} (it has ${layers.length} layers, 0..${layers.length - 1})`,
+        'Run `tl models show <base>` to see the layers and their numbers.');
+    }
+    return { layer: layers[index], index };
+  }
+  // A decimal string is a number (flags arrive as text).
+  if (/^-?\d+$/.test(layer)) return findLayer(model, Number(layer));
+  const index = layers.findIndex((l) => l.name === layer);
+  if (index >= 0) return { layer: layers[index], index };
+  const names = layers.map((l) => l.name);
+  const near = nearestNames(layer, names);
+  throw new ModelError(
+    `model '${model.name}' has no layer '${layer}'` +
+      `${near.length ? `; nearest names: ${listNames(near)}` : ''}; its last ${Math.min(LAST_LAYERS_SHOWN, names.length)} layers: ${listNames(names.slice(-LAST_LAYERS_SHOWN))}`,
+    'Run `tl models show <base>` to list every layer; --cut-layer takes a name or a number.',
+  );
+}
+
+function singleOutput(node: GraphNode, what: string): SymbolicTensor {
+  if (node.outputs.length !== 1) {
+    throw new ModelError(`layer '${node.layer.name}' has ${node.outputs.length} outputs; ${what} needs a layer with one output`);
+  }
+  return node.outputs[0];
+}
+
+export interface CutResult {
+  /** input -> features [N, F]; shares layers and weights with the base. */
+  body: LayersModel;
+  cutLayer: string;
+  /** True when the cut output was [N, H, W, C] and global average pooling was appended. */
+  spatial: boolean;
+}
+
+/**
+ * Cuts `model` at a layer (name or index): the body maps the model's input to that layer's
+ * output, with global average pooling appended when the output is spatial (rank 4), so it
+ * always yields [N, features]. Throws ModelError listing nearby layer names.
+ */
+export function cutAt(model: LayersModel, layer: string | number): CutResult {
+  const tf = loadTf();
+  const { layer: found } = findLayer(model, layer);
+  const graph = modelGraph(model);
+  const node = nodeOfLayer(graph, found.name);
+  if (!node || node.isInput) {
+    throw new ModelError(`cannot cut model '${model.name}' at '${found.name}': it is an input, not a feature layer`);
+  }
+  const out = singleOutput(node, 'cutting');
+  const rank = out.shape.length;
+  if (rank === 2) {
+    return { body: tf.model({ inputs: model.inputs, outputs: out, name: `${model.name}_body` }), cutLayer: found.name, spatial: false };
+  }
+  if (rank !== 4) {
+    throw new ModelError(`cannot cut at '${found.name}': its output has shape [${out.shape.join(', ')}]; tl cuts at [N, features] or [N, H, W, C] outputs`,
+      'Pick a convolutional or dense layer (see `tl models show <base>`).');
+  }
+  const poolName = uniqueName(`${found.name}_avgpool`, graph.map((n) => n.layer.name));
+  // Global average pooling keeps one number per channel: [N, H, W, C] -> [N, C].
+  const pooled = tf.layers.globalAveragePooling2d({ name: poolName }).apply(out) as SymbolicTensor;
+  return { body: tf.model({ inputs: model.inputs, outputs: pooled, name: `${model.name}_body` }), cutLayer: found.name, spatial: true };
+}
+
+/** Names of the layers where `model` can be split with one tensor crossing the cut. */
+export function validSplitPoints(model: LayersModel): string[] {
+  const graph = modelGraph(model);
+  return graph
+    .filter((n) => !n.isInput && n.outputs.length === 1 && !model.outputs.some((o) => o.id === n.outputs[0].id))
+    .filter((n) => nodesAbove(graph, n.outputs[0], model.outputs) !== undefined)
+    .map((n) => n.layer.name);
+}
+
+/**
+ * Splits a chain-like model after `layerName`: lower = input -> that layer's output,
+ * upper = a new input of that shape -> the model's output, so upper(lower(x)) == model(x).
+ * Both share layers and weights with `model` (the upper layers gain a second call, so read
+ * tensors through these helpers rather than `layer.output`). Throws ModelError naming valid
+ * cut points when another tensor (e.g. a residual connection) crosses the cut.
+ */
+export function splitAt(model: LayersModel, layerName: string): { lower: LayersModel; upper: LayersModel } {
+  const tf = loadTf();
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    throw new ModelError(`splitAt needs a model with one input and one output; '${model.name}' has ${model.inputs.length} and ${model.outputs.length}`);
+  }
+  const { layer } = findLayer(model, layerName);
+  const graph = modelGraph(model);
+  const node = nodeOfLayer(graph, layer.name);
+  if (!node || node.isInput) throw new ModelError(`cannot split model '${model.name}' at its input '${layer.name}'`);
+  const cut = singleOutput(node, 'splitting');
+  if (cut.id === model.outputs[0].id) {
+    throw new ModelError(`cannot split model '${model.name}' at '${layer.name}': it is the model's output, so nothing would be above the cut`);
+  }
+  const above = nodesAbove(graph, cut, model.outputs);
+  if (!above) {
+    const valid = validSplitPoints(model);
+    const near = nearestNames(layer.name, valid, 6);
+    throw new ModelError(
+      `cannot split model '${model.name}' at '${layer.name}': another tensor (e.g. a residual connection) crosses that cut, so the upper part would need more than one input`,
+      `Cut at a block boundary instead${near.length ? `, e.g. ${listNames(near)}` : ''}; all valid cut points: ${listNames(valid)}`,
+    );
+  }
+  const lower = tf.model({ inputs: model.inputs, outputs: cut, name: `${model.name}_lower` });
+  const taken = graph.map((n) => n.layer.name);
+  const upperInput = tf.input({ shape: cut.shape.slice(1) as number[], dtype: cut.dtype, name: uniqueName(`${layer.name}_features`, taken) });
+  const mapping = replayNodes(above, new Map([[cut.id, upperInput]]));
+  const upper = tf.model({ inputs: upperInput, outputs: mapping.get(model.outputs[0].id)!, name: `${model.name}_upper` });
+  return { lower, upper };
+}
+
+/**
+ * One flat model computing top(bottom(x)): the layers of `top` are called on `bottom`'s
+ * output (no nested model), so the result saves and loads as a plain tfjs LayersModel.
+ * Layers and weights are shared with both parts. Layer names must not clash.
+ */
+export function stackModels(bottom: LayersModel, top: LayersModel, name?: string): LayersModel {
+  const tf = loadTf();
+  if (bottom.outputs.length !== 1 || top.inputs.length !== 1) {
+    throw new ModelError('stacking needs a bottom model with one output and a top model with one input');
+  }
+  const bottomNames = new Set(bottom.layers.map((l) => l.name));
+  const topGraph = modelGraph(top);
+  const clash = topGraph.filter((n) => !n.isInput && bottomNames.has(n.layer.name)).map((n) => n.layer.name);
+  if (clash.length > 0) throw new ModelError(`cannot stack: layer names used in both parts: ${listNames(clash)}`);
+  const outShape = bottom.outputs[0].shape.slice(1).join(',');
+  const inShape = top.inputs[0].shape.slice(1).join(',');
+  if (outShape !== inShape) {
+    throw new ModelError(`cannot stack: the bottom part outputs [${outShape}] but the top part expects [${inShape}]`);
+  }
+  const mapping = replayNodes(topGraph, new Map([[top.inputs[0].id, bottom.outputs[0]]]));
+  return tf.model({ inputs: bottom.inputs, outputs: top.outputs.map((o) => mapping.get(o.id)!), name: name ?? `${bottom.name}_${top.name}` });
+}
+
+export interface TrainableSpec {
+  /** This layer (name or index) and every layer after it are trainable; those before are frozen. */
+  fromLayer?: string | number;
+  /** The last N layers that own weights (conv, dense, batch norm) are trainable. */
+  topN?: number;
+  all?: boolean;
+  none?: boolean;
+}
+
+/**
+ * Sets each layer's trainable flag from one rule and returns the names of the layers that
+ * are trainable and own weights. Recompile the model after calling this (tfjs fixes the
+ * trainable weights at compile time). BatchNormalization statistics are never trained;
+ * keeping frozen parts in inference mode is the training loop's job (run them with predict).
+ */
+export function setTrainable(model: LayersModel, spec: TrainableSpec): string[] {
+  const given = (['fromLayer', 'topN', 'all', 'none'] as const).filter((k) => spec[k] !== undefined && spec[k] !== false);
+  if (given.length !== 1) {
+    throw new UsageError(`setTrainable needs exactly one of fromLayer, topN, all, none (got ${given.length ? given.join(', ') : 'none of them'})`);
+  }
+  const layers = model.layers;
+  let firstTrainable: number;
+  if (spec.all) firstTrainable = 0;
+  else if (spec.none) firstTrainable = layers.length;
+  else if (spec.fromLayer !== undefined) firstTrainable = findLayer(model, spec.fromLayer).index;
+  else {
+    const n = spec.topN!;
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`the number of top layers to train must be a whole number >= 0, got ${n}`);
+    const withWeights = layers.map((l, i) => ({ l, i })).filter(({ l }) => l.weights.length > 0);
+    firstTrainable = n === 0 ? layers.length : n >= withWeights.length ? 0 : withWeights[withWeights.length - n].i;
+  }
+  // The model-level flag gates all trainable weights; set it first, then each layer.
+  model.trainable = firstTrainable < layers.length;
+  layers.forEach((l, i) => {
+    l.trainable = i >= firstTrainable;
+  });
+  return layers.filter((l) => l.trainable && l.trainableWeights.length > 0).map((l) => l.name);
+}

@@ -1,0 +1,61 @@
+// Types of the models room's public API that carry no TensorFlow: base descriptions and the
+// metadata files of a run directory. Pure, so CLI code and fast tests can import them.
+import type { InputSpec } from '../data/types';
+
+/** What a base model is and how to feed it. */
+export interface BaseInfo {
+  name: string;
+  /** Zoo name, path or URL it was resolved from. */
+  source: string;
+  input: InputSpec;
+  /** Default layer to cut at for transfer. */
+  featureLayer: string;
+  description: string;
+  license?: string;
+}
+
+/** How the dataset was split, as recorded in tl.json (the full assignment lives in its own file). */
+export interface TlSplitInfo {
+  /** The --data spec the run used. */
+  spec?: string;
+  seed: number;
+  valSplit: number;
+  testSplit: number;
+  limitPerClass?: number;
+  presplit?: boolean;
+  /** File in the run directory with the per-example split assignment, e.g. "split.json". */
+  assignmentFile?: string;
+}
+
+/** tl.json: everything needed to reuse or reproduce a run. */
+export interface TlJson {
+  tlVersion: string;
+  kind: 'pretrain' | 'transfer';
+  /** The base a transfer run started from (zoo name, path or URL). */
+  base?: string;
+  /** Where that base was cut. */
+  cutLayer?: string;
+  /** The layer a later transfer from this run cuts at by default. */
+  featureLayer: string;
+  /** Input size, channels, preprocessing and resize mode. */
+  input: InputSpec;
+  split: TlSplitInfo;
+  /** The full effective config (defaults merged with flags). */
+  config: object;
+  /** Seconds spent per stage. */
+  timings: object;
+  [k: string]: unknown;
+}
+
+/** One epoch in history.csv. Phase 1 trains the head on frozen features, phase 2 fine-tunes. */
+export interface HistoryRow {
+  phase: 1 | 2;
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss?: number;
+  valAccuracy?: number;
+  /** Learning rate used in the epoch. */
+  lr: number;
+  seconds: number;
+}
