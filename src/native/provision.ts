@@ -132,7 +132,8 @@ export function buildRoutes(layout: TfjsNodeLayout, nativeCacheDir: string, env:
     progress({ stage: 'restore', done: 1, total: 1, unit: 'steps' });
     const v = await deps.verify(layout);
     if (!v.ok) {
-      fs.renameSync(entry.dir, `${entry.dir}.broken-${Date.now()}`);
+      // Dot-prefixed so it never matches an entry prefix again; kept for a post-mortem.
+      fs.renameSync(entry.dir, path.join(path.dirname(entry.dir), `.broken-${Date.now()}-${path.basename(entry.dir)}`));
       throw new Error(`cache entry ${entry.dir} was restored but does not load (${v.error}); it was set aside`);
     }
     return { source, tensorflowVersion: v.tensorflowVersion ?? entry.meta.tensorflowVersion };

@@ -1,0 +1,13 @@
+// jest global set-up: make sure the native TensorFlow backend is provisioned once per test run,
+// so a fresh clone's `npm test` needs no manual step (cache restore: seconds; cold: minutes).
+const path = require('path');
+
+module.exports = async function globalSetup() {
+  const { ensureNativeBackend } = require(path.join(__dirname, '..', 'dist', 'native'));
+  const result = await ensureNativeBackend({
+    onEvent: (e) => {
+      if (e.type === 'route' && e.status !== 'trying') process.stderr.write(`\n[tl setup] ${e.route}: ${e.status}${e.reason ? ' - ' + e.reason : ''}\n`);
+    },
+  });
+  if (result) process.stderr.write(`[tl setup] native TensorFlow ${result.tensorflowVersion} from ${result.source}\n`);
+};
