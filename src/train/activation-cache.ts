@@ -1,0 +1,224 @@
+// Activation caches: the frozen part's output for each image, computed once and kept on disk,
+// so later epochs and later runs train on features instead of re-running the base.
+// Not a general key-value store; one float32 file per (cache key, image content hash).
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import type * as tfTypes from '@tensorflow/tfjs-node';
+import { loadTf } from '../native/load';
+import { cacheArea } from '../cache-dir';
+import { DataError, ModelError } from '../errors';
+import type { Batch, InputSpec } from '../data/types';
+import { writeFileAtomic, writeFileAtomicSync } from './atomic';
+
+/** What makes two activations interchangeable besides the image content. */
+export interface ActivationKey {
+  /** The caller's identity of the base, e.g. "zoo:mobilenet-v2-nsfwjs@1" or a run dir's model hash. */
+  base: string;
+  /** The layer whose output is cached (the cut point). */
+  cutLayer: string;
+  /** Input size, channels, resize mode and preprocessing: all change the pixels fed to the base. */
+  input: InputSpec;
+  /** Anything else that changes decoded pixels, e.g. the decoder's version. */
+  extra?: string;
+}
+
+/** The minimum an example needs for caching (the data room's Example fits). */
+export interface CacheableExample {
+  id: string;
+  /** Hex content hash of the image file / built-in record. */
+  hash: string;
+}
+
+export interface ActivationOptions {
+  /** Root of the cache; default cacheArea('activations'). */
+  cacheDir?: string;
+  /** false: compute everything and touch no files. Default true. */
+  useCache?: boolean;
+  /** Fold the lower model's weights into the key (default true), so a retrained base never hits a stale entry. */
+  fingerprintWeights?: boolean;
+  onProgress?: (e: { done: number; total: number; fromCache: number }) => void;
+}
+
+export interface ActivationResult<E extends CacheableExample> {
+  /** Row i is the activation of kept[i]; [kept.length, ...shape.slice(1)] row-major. */
+  features: Float32Array;
+  /** [kept.length, ...feature shape]. */
+  shape: number[];
+  /** Examples in input order, minus those the batch source never delivered. */
+  kept: E[];
+  /** Examples the batch source skipped (unreadable files). */
+  missing: E[];
+  /** Examples whose row came from disk / had to be computed (duplicates count each time). */
+  fromCache: number;
+  computed: number;
+  /** The key's directory (for messages and tests); null when useCache is false. */
+  dir: string | null;
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A layer's config without what does not change its output (names are numbered per process). */
+function outputRelevantConfig(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(outputRelevantConfig);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (k !== 'name' && k !== 'trainable') out[k] = outputRelevantConfig(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+/**
+ * sha256 over the model's layers (class and config, minus names and trainable flags) and
+ * weight values: it changes whenever the model's output could, and not when tfjs renames.
+ */
+export function modelFingerprint(model: tfTypes.LayersModel): string {
+  const h = crypto.createHash('sha256');
+  for (const layer of model.layers) {
+    h.update(`${layer.getClassName()}:${stableJson(outputRelevantConfig(layer.getConfig()))};`);
+  }
+  for (const w of model.weights) {
+    const t = w.read();
+    h.update(`${t.shape.join('x')}:`);
+    const d = t.dataSync();
+    h.update(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
+  }
+  return h.digest('hex');
+}
+
+/** The directory name for a key: a hash of its canonical JSON (plus the weights fingerprint). */
+export function activationKeyId(key: ActivationKey, fingerprint?: string): string {
+  const canonical = stableJson({ v: 1, base: key.base, cutLayer: key.cutLayer, input: key.input, extra: key.extra ?? '', fingerprint: fingerprint ?? '' });
+  return crypto.createHash('sha256').update(canonical).digest('hex').slice(0, 32);
+}
+
+function entryPath(dir: string, hash: string): string {
+  // Content hashes are hex from the data room; anything else is re-hashed into a safe name.
+  const name = /^[0-9a-f]{16,128}$/i.test(hash) ? hash.toLowerCase() : crypto.createHash('sha256').update(hash).digest('hex');
+  return path.join(dir, name.slice(0, 2), `${name}.f32`);
+}
+
+function featureShapeOf(lower: tfTypes.LayersModel): number[] {
+  const shape = lower.outputs[0].shape.slice(1);
+  if (shape.some((d) => d === null)) {
+    throw new ModelError(
+      `the output of '${lower.outputs[0].name}' has an unknown size [${shape.map((d) => d ?? '?')}]`,
+      'Give the base a fixed input size so its activations can be cached.',
+    );
+  }
+  return shape as number[];
+}
+
+/**
+ * Features of `lower` (run in inference mode) for every example, reading what the cache has
+ * and computing the rest from `batchSource(missingExamples)` in batches. Each computed row is
+ * written as its own file via temp + rename, so concurrent runs and crashes never leave a
+ * torn entry (a file of the wrong size is treated as absent and recomputed).
+ */
+export async function computeActivations<E extends CacheableExample>(
+  lower: tfTypes.LayersModel,
+  examples: E[],
+  batchSource: (missing: E[]) => AsyncIterable<Batch>,
+  key: ActivationKey,
+  opts: ActivationOptions = {},
+): Promise<ActivationResult<E>> {
+  const tf = loadTf();
+  const useCache = opts.useCache ?? true;
+  const featureShape = featureShapeOf(lower);
+  const rowLen = featureShape.reduce((a, b) => a * b, 1);
+  const rowBytes = rowLen * 4;
+  let dir: string | null = null;
+  if (useCache) {
+    const fingerprint = opts.fingerprintWeights === false ? undefined : modelFingerprint(lower);
+    dir = path.join(opts.cacheDir ?? cacheArea('activations'), activationKeyId(key, fingerprint));
+    await fs.promises.mkdir(dir, { recursive: true });
+    const keyFile = path.join(dir, 'key.json');
+    if (!fs.existsSync(keyFile)) {
+      await writeFileAtomic(keyFile, JSON.stringify({ ...key, fingerprint, featureShape }, null, 2) + '\n');
+    }
+  }
+
+  // One row per distinct content hash: duplicates share the computation and the file.
+  const rows = new Map<string, Float32Array>();
+  let fromCache = 0;
+  const total = examples.length;
+  const report = () => opts.onProgress?.({ done: countDone(), total, fromCache });
+  const countDone = () => examples.reduce((a, e) => a + (rows.has(e.hash) ? 1 : 0), 0);
+  if (dir) {
+    for (const e of examples) {
+      if (rows.has(e.hash)) continue;
+      let buf: Buffer;
+      try {
+        buf = fs.readFileSync(entryPath(dir, e.hash));
+      } catch {
+        continue;
+      }
+      if (buf.length !== rowBytes) continue;
+      const row = new Float32Array(rowLen);
+      new Uint8Array(row.buffer).set(buf);
+      rows.set(e.hash, row);
+    }
+    fromCache = examples.filter((e) => rows.has(e.hash)).length;
+    report();
+  }
+
+  const seen = new Set<string>();
+  const missing = examples.filter((e) => !rows.has(e.hash) && !seen.has(e.hash) && (seen.add(e.hash), true));
+  if (missing.length > 0) {
+    for await (const batch of batchSource(missing)) {
+      const n = batch.y.length;
+      if (n === 0) continue;
+      const x = tf.tensor(batch.x, batch.shape);
+      const out = tf.tidy(() => lower.apply(x, { training: false }) as tfTypes.Tensor);
+      x.dispose();
+      const expected = [n, ...featureShape];
+      if (out.shape.length !== expected.length || out.shape.some((d, i) => d !== expected[i])) {
+        out.dispose();
+        throw new ModelError(`the base produced shape [${out.shape}] for a batch, expected [${expected}]`);
+      }
+      const data = out.dataSync() as Float32Array;
+      for (let r = 0; r < n; r++) {
+        const row = Float32Array.from(data.subarray(r * rowLen, (r + 1) * rowLen));
+        rows.set(batch.hashes[r], row);
+        if (dir) {
+          const file = entryPath(dir, batch.hashes[r]);
+          fs.mkdirSync(path.dirname(file), { recursive: true });
+          writeFileAtomicSync(file, new Uint8Array(row.buffer));
+        }
+      }
+      out.dispose();
+      report();
+    }
+  }
+
+  const kept = examples.filter((e) => rows.has(e.hash));
+  const lost = examples.filter((e) => !rows.has(e.hash));
+  if (kept.length === 0 && examples.length > 0) {
+    throw new DataError(`none of the ${examples.length} images could be read`, 'Check the files (see the skipped-file messages).');
+  }
+  const features = new Float32Array(kept.length * rowLen);
+  kept.forEach((e, i) => features.set(rows.get(e.hash)!, i * rowLen));
+  return {
+    features,
+    shape: [kept.length, ...featureShape],
+    kept,
+    missing: lost,
+    fromCache,
+    computed: kept.length - fromCache,
+    dir,
+  };
+}

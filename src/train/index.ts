@@ -1,0 +1,54 @@
+// The train room's public API: training loops on models and batch streams, activation
+// caches, checkpoints, schedules. No run-directory formats (models room) and no printing.
+export type {
+  BatchEvent,
+  EpochEvent,
+  Feed,
+  FitConfig,
+  HistoryRow,
+  MemoryFeed,
+  PhaseConfig,
+  PhaseNumber,
+  PhaseProgress,
+  PhaseSetup,
+  PhaseSummary,
+  StreamContext,
+  StreamFeed,
+  TrainableChain,
+  TrainCheckpoint,
+  TrainHooks,
+} from './types';
+export { defaultFitConfig, defaultPhase1Config, defaultPhase2Config, mergePhaseConfig, runKeyOf } from './config';
+export { deriveSeed, makeRandom, shuffledOrder } from './prng';
+export { defaultScheduleConfig, learningRateAt, type ScheduleConfig, type ScheduleKind } from './schedule';
+export { classCounts, resolveClassWeights, type ClassWeightSpec } from './class-weights';
+export {
+  defaultEarlyStoppingConfig,
+  initialEarlyStoppingState,
+  updateEarlyStopping,
+  type EarlyStoppingConfig,
+  type EarlyStoppingState,
+} from './early-stopping';
+export {
+  OPTIMIZER_KINDS,
+  defaultOptimizerConfig,
+  validateOptimizerConfig,
+  type NamedArray,
+  type OptimizerConfig,
+  type OptimizerKind,
+  type OptimizerState,
+} from './optimizer';
+export { splitAt, layerIndexOf, type SplitModel } from './split';
+export { trainPhase, evaluateChain, type PhaseResult, type PhaseRunOptions } from './loop';
+export { runPhases, type PhasePlan, type RunPhasesOptions, type RunPhasesResult } from './phases';
+export { encodeCheckpoint, decodeCheckpoint, writeCheckpoint, readCheckpoint } from './checkpoint';
+export {
+  computeActivations,
+  activationKeyId,
+  modelFingerprint,
+  type ActivationKey,
+  type ActivationOptions,
+  type ActivationResult,
+  type CacheableExample,
+} from './activation-cache';
+export { tensorBoardLogger, type TensorBoardLogger } from './tensorboard';

@@ -1,0 +1,141 @@
+// Splits a functional LayersModel at a layer into a frozen lower model and a trainable upper
+// model that share the same layer objects (and so the same weights). Not a freezing policy:
+// which layers train is decided by the models room's setTrainable.
+import type * as tfTypes from '@tensorflow/tfjs-node';
+import type { Tf } from '../native/load';
+import { ModelError } from '../errors';
+
+type SymbolicTensor = tfTypes.SymbolicTensor & {
+  sourceLayer: tfTypes.layers.Layer;
+  inputs: SymbolicTensor[];
+  callArgs?: Record<string, unknown>;
+  outputTensorIndex?: number;
+  id: number;
+};
+
+export interface SplitModel {
+  /** Input -> the tensor entering layer `boundaryLayer`; null when nothing lies below it. */
+  lower: tfTypes.LayersModel | null;
+  /** That tensor -> the model's output, built from the same layer objects. */
+  upper: tfTypes.LayersModel;
+  boundaryLayer: string;
+  boundaryIndex: number;
+  /** Shape of one example at the boundary, e.g. [14, 14, 96]. */
+  boundaryShape: number[];
+}
+
+/** All symbolic tensors the outputs depend on, each once. */
+function graphTensors(model: tfTypes.LayersModel): SymbolicTensor[] {
+  const seen = new Map<number, SymbolicTensor>();
+  const stack = [...(model.outputs as SymbolicTensor[])];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (seen.has(t.id)) continue;
+    seen.set(t.id, t);
+    for (const i of t.inputs ?? []) stack.push(i);
+  }
+  return [...seen.values()];
+}
+
+function crossingTensors(model: tfTypes.LayersModel, k: number, tensors: SymbolicTensor[]): SymbolicTensor[] {
+  const index = new Map<tfTypes.layers.Layer, number>();
+  model.layers.forEach((l, i) => index.set(l, i));
+  // Input layers are absent from `layers` in Sequential models: they always count as below.
+  const isUpper = (t: SymbolicTensor) => (index.get(t.sourceLayer) ?? -1) >= k;
+  const crossing = new Map<number, SymbolicTensor>();
+  for (const t of tensors) {
+    if (!isUpper(t)) continue;
+    for (const i of t.inputs ?? []) if (!isUpper(i)) crossing.set(i.id, i);
+  }
+  for (const o of model.outputs as SymbolicTensor[]) {
+    if (!isUpper(o)) crossing.set(o.id, o);
+  }
+  return [...crossing.values()];
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length];
+}
+
+/** Index of `layer` (name or index) in model.layers; ModelError naming close names otherwise. */
+export function layerIndexOf(model: tfTypes.LayersModel, layer: string | number): number {
+  const names = model.layers.map((l) => l.name);
+  if (typeof layer === 'number') {
+    if (Number.isInteger(layer) && layer >= 0 && layer < names.length) return layer;
+    throw new ModelError(
+      `layer index ${layer} is out of range: the model has layers 0..${names.length - 1}`,
+      `Pass a layer name or an index in that range (e.g. ${names[Math.max(0, names.length - 3)]}).`,
+    );
+  }
+  const i = names.indexOf(layer);
+  if (i >= 0) return i;
+  const nearby = names
+    .map((n) => ({ n, d: editDistance(layer.toLowerCase(), n.toLowerCase()) - (n.includes(layer) ? 100 : 0) }))
+    .sort((x, y) => x.d - y.d)
+    .slice(0, 6)
+    .map((x) => x.n);
+  throw new ModelError(`the model has no layer named '${layer}'`, `Nearby layer names: ${nearby.join(', ')}.`);
+}
+
+/**
+ * Splits `model` so that layers [0, k) form `lower` and layers [k, end) form `upper`, where k
+ * is the index of `at`. Exactly one tensor may cross the boundary (true at block edges of
+ * ResNet/MobileNet-style graphs); otherwise ModelError names layers where a split works.
+ */
+export function splitAt(tf: Tf, model: tfTypes.LayersModel, at: string | number): SplitModel {
+  const k = layerIndexOf(model, at);
+  const tensors = graphTensors(model);
+  const crossing = crossingTensors(model, k, tensors);
+  const name = model.layers[k].name;
+  if (crossing.length !== 1) {
+    const ok: string[] = [];
+    for (let d = 1; d < model.layers.length && ok.length < 4; d++) {
+      for (const j of [k - d, k + d]) {
+        if (j > 0 && j < model.layers.length && crossingTensors(model, j, tensors).length === 1) ok.push(model.layers[j].name);
+      }
+    }
+    throw new ModelError(
+      `cannot split the model at layer '${name}': ${crossing.length} tensors cross that boundary (a skip connection passes it)`,
+      ok.length > 0 ? `Layers where a split works nearby: ${ok.join(', ')}.` : 'Choose a layer at the start of a block.',
+    );
+  }
+  const boundary = crossing[0];
+  if ((model.outputs as SymbolicTensor[]).some((o) => o.id === boundary.id)) {
+    throw new ModelError(`cannot split at layer '${name}': nothing of the model lies above it`, 'Choose a lower layer.');
+  }
+  const boundaryShape = boundary.shape.slice(1) as number[];
+  const input = tf.input({ shape: boundaryShape, dtype: boundary.dtype });
+  const memo = new Map<number, SymbolicTensor>([[boundary.id, input as SymbolicTensor]]);
+  const calls = new Map<string, SymbolicTensor | SymbolicTensor[]>();
+  const rebuild = (t: SymbolicTensor): SymbolicTensor => {
+    const done = memo.get(t.id);
+    if (done) return done;
+    const inputs = t.inputs.map(rebuild);
+    // A multi-output layer call yields several tensors: apply it once, pick each by index.
+    const callKey = `${t.sourceLayer.name}|${inputs.map((i) => i.id).join(',')}`;
+    let outs = calls.get(callKey);
+    if (!outs) {
+      const { mask: _mask, ...kwargs } = (t.callArgs ?? {}) as Record<string, unknown>;
+      outs = t.sourceLayer.apply(inputs.length === 1 ? inputs[0] : inputs, kwargs) as SymbolicTensor | SymbolicTensor[];
+      calls.set(callKey, outs);
+    }
+    const out = Array.isArray(outs) ? outs[t.outputTensorIndex ?? 0] : outs;
+    memo.set(t.id, out);
+    return out;
+  };
+  const outputs = (model.outputs as SymbolicTensor[]).map(rebuild);
+  const upper = tf.model({ inputs: input, outputs: outputs.length === 1 ? outputs[0] : outputs });
+  const isModelInput = (model.inputs as SymbolicTensor[]).some((i) => i.id === boundary.id);
+  const lower = isModelInput ? null : tf.model({ inputs: model.inputs, outputs: boundary });
+  return { lower, upper, boundaryLayer: name, boundaryIndex: k, boundaryShape };
+}
