@@ -1,0 +1,94 @@
+// Splitting a model into frozen lower and trainable upper parts that share weights, across a
+// residual block; and the TensorBoard logger writing event files.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type * as tfTypes from '@tensorflow/tfjs-node';
+import { loadTf } from '../../src/native/load';
+import { splitAt, tensorBoardLogger } from '../../src/train';
+
+const tf = loadTf();
+
+/** input -> conv1 -> [conv2 -> conv3] + skip -> add -> conv4 -> GAP */
+function residualModel(): tfTypes.LayersModel {
+  const input = tf.input({ shape: [6, 6, 2] });
+  const c1 = tf.layers.conv2d({ name: 'res_c1', filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input) as tfTypes.SymbolicTensor;
+  const c2 = tf.layers.conv2d({ name: 'res_c2', filters: 3, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(c1) as tfTypes.SymbolicTensor;
+  const c3 = tf.layers.conv2d({ name: 'res_c3', filters: 3, kernelSize: 1 }).apply(c2) as tfTypes.SymbolicTensor;
+  const add = tf.layers.add({ name: 'res_add' }).apply([c1, c3]) as tfTypes.SymbolicTensor;
+  const c4 = tf.layers.conv2d({ name: 'res_c4', filters: 4, kernelSize: 3, padding: 'same' }).apply(add) as tfTypes.SymbolicTensor;
+  const gap = tf.layers.globalAveragePooling2d({ name: 'res_gap' }).apply(c4) as tfTypes.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: gap });
+}
+
+describe('splitAt', () => {
+  const model = residualModel();
+  const x = tf.randomUniform([3, 6, 6, 2], 0, 1, 'float32', 1);
+
+  afterAll(() => x.dispose());
+
+  test('upper(lower(x)) equals model(x) at a block edge, and the parts share weights', () => {
+    expect(tf.getBackend()).toBe('tensorflow');
+    const s = splitAt(tf, model, 'res_c2');
+    expect(s.boundaryShape).toEqual([6, 6, 3]);
+    expect(s.upper.layers.map((l) => l.name).slice(1)).toEqual(['res_c2', 'res_c3', 'res_add', 'res_c4', 'res_gap']);
+    const whole = model.predict(x) as tfTypes.Tensor;
+    const mid = s.lower!.predict(x) as tfTypes.Tensor;
+    const parts = s.upper.predict(mid) as tfTypes.Tensor;
+    expect(Buffer.from((whole.dataSync() as Float32Array).buffer).equals(Buffer.from((parts.dataSync() as Float32Array).buffer))).toBe(true);
+    // Shared layer objects: changing a weight through the upper model changes the whole model.
+    expect(s.upper.getLayer('res_c4')).toBe(model.getLayer('res_c4'));
+    tf.dispose([whole, mid, parts]);
+  });
+
+  test('splitting leaves the original model serialisable and unchanged', async () => {
+    splitAt(tf, model, 'res_c4');
+    // Re-applying layers adds nodes to them; the original model's topology must not see those.
+    const copy = (await tf.models.modelFromJSON({ modelTopology: model.toJSON(null, false) as tfTypes.io.ModelArtifacts['modelTopology'] })) as tfTypes.LayersModel;
+    copy.setWeights(model.getWeights());
+    const a = model.predict(x) as tfTypes.Tensor;
+    const b = copy.predict(x) as tfTypes.Tensor;
+    expect(Buffer.from((a.dataSync() as Float32Array).buffer).equals(Buffer.from((b.dataSync() as Float32Array).buffer))).toBe(true);
+    expect(copy.layers.length).toBe(model.layers.length);
+    tf.dispose([a, b]);
+  });
+
+  test('a split inside the residual block is refused, naming layers that work', () => {
+    expect(() => splitAt(tf, model, 'res_c3')).toThrow(/2 tensors cross/);
+    try {
+      splitAt(tf, model, 'res_c3');
+    } catch (e) {
+      expect((e as { hint?: string }).hint).toMatch(/res_c2|res_c4/);
+    }
+  });
+
+  test('an unknown layer name lists nearby names', () => {
+    try {
+      splitAt(tf, model, 'res_c9');
+      throw new Error('expected a ModelError');
+    } catch (e) {
+      expect((e as Error).message).toMatch(/no layer named 'res_c9'/);
+      expect((e as { hint?: string }).hint).toMatch(/res_c/);
+    }
+  });
+});
+
+test('tensorBoardLogger writes train and validation event files', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-train-tb-'));
+  try {
+    const tb = tensorBoardLogger(dir);
+    const before = tf.memory().numTensors;
+    tb.onEpoch({ phase: 1, epoch: 1, loss: 0.9, accuracy: 0.5, valLoss: 1.0, valAccuracy: 0.4, lr: 0.001, seconds: 1 }, { globalEpoch: 1 });
+    tb.onEpoch({ phase: 2, epoch: 1, loss: 0.5, accuracy: 0.8, valLoss: 0.6, valAccuracy: 0.7, lr: 0.0001, seconds: 1 }, { globalEpoch: 2 });
+    tb.close();
+    expect(tf.memory().numTensors).toBe(before);
+    for (const sub of ['train', 'validation']) {
+      const files = fs.readdirSync(path.join(dir, sub)).filter((f) => f.startsWith('events.out.tfevents'));
+      expect(files.length).toBe(1);
+      const bytes = fs.readFileSync(path.join(dir, sub, files[0]));
+      expect(bytes.includes(Buffer.from('epoch_loss'))).toBe(true);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
