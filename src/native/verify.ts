@@ -18,8 +18,10 @@ if (tf.getBackend() !== 'tensorflow' || y[1] !== 4) throw new Error('backend ' +
 process.stdout.write('TL_PROBE ' + JSON.stringify({ tf: tf.backend().binding.TF_Version }) + '\\n');
 `;
 
-/** Loads tfjs-node in a fresh Node process and runs one op on the native backend. */
-export async function verifyNativeBackend(layout: TfjsNodeLayout, timeoutMs = 120_000): Promise<VerifyResult> {
+/** Loads tfjs-node in a fresh Node process and runs one op. Generous time-out: mapping the 788 MB
+ * library on a busy 2-core machine was seen to take over 2 minutes, and a time-out here sends
+ * provisioning on to slower routes. */
+export async function verifyNativeBackend(layout: TfjsNodeLayout, timeoutMs = 600_000): Promise<VerifyResult> {
   const r = await runCommand(process.execPath, ['-e', PROBE, path.join(layout.pkgDir)], { timeoutMs });
   const m = /TL_PROBE (.*)/.exec(r.output);
   if (r.code === 0 && m) return { ok: true, tensorflowVersion: (JSON.parse(m[1]) as { tf: string }).tf };
