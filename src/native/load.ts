@@ -15,7 +15,7 @@ export interface LoadOptions {
 export const ALLOW_JS_BACKEND_ENV = 'TL_ALLOW_JS_BACKEND';
 
 export const PROVISION_HINT =
-  'Run `npx tl setup` to provision the native TensorFlow library (see README, "How the native backend is installed").';
+  'Run `tl setup` (in a clone: `node bin/tl setup`) to provision the native TensorFlow library (see README, "How the native backend is installed").';
 
 /**
  * Sets the environment TensorFlow reads at load time. Must run before the library is mapped.
