@@ -105,7 +105,7 @@ export async function runRoutes(routes: Route[], onEvent?: (e: ProvisionEvent) =
     'no route could provide the native TensorFlow backend:\n' + reports.map((r) => `  ${r.route}: ${r.status} - ${r.reason}`).join('\n'),
     [
       'What you can do:',
-      `- online: make ${new URL(officialLibtensorflowUrl({})).host} reachable (or set TFJS_NODE_CDN_STORAGE to a mirror, HTTPS_PROXY for a proxy) and run \`npx tl setup\`;`,
+      `- online: make ${new URL(officialLibtensorflowUrl({})).host} reachable (or set TFJS_NODE_CDN_STORAGE to a mirror, HTTPS_PROXY for a proxy) and run \`tl setup\`;`,
       `- with pip: make \`pip download --no-deps tensorflow-cpu==${PINNED_TENSORFLOW_VERSION}\` work through your pip configuration, or download that wheel elsewhere and set TL_TENSORFLOW_WHEEL=/path/to/the.whl;`,
       '- or unpack a libtensorflow C release (lib/ and include/) and set TL_LIBTENSORFLOW_DIR to it;',
       '- compiling needs python3, make, a C++ compiler and Node headers (npm_config_nodedir).',
