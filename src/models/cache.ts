@@ -1,7 +1,6 @@
 // The model cache on disk: downloading a tfjs model (model.json + shards) or importing a folder
 // into it, verified in a temporary folder and renamed into place only when complete.
 // It does not load TensorFlow models; it only moves and checks files.
-import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ModelError } from '../errors';
@@ -77,11 +76,24 @@ export async function checkCacheEntry(dir: string, known?: Record<string, KnownF
   return { state: 'ok', record };
 }
 
-/** A fresh temporary folder beside `finalDir` (same file system, so rename is atomic). */
+/** Temporary folders older than this were left by a killed process and are removed. */
+const STALE_TEMP_MS = 24 * 3600 * 1000;
+
+/**
+ * A fresh temporary folder beside `finalDir` (same file system, so rename is atomic).
+ * Also clears this entry's temporary folders left by killed runs more than a day ago.
+ */
 async function makeTempSibling(finalDir: string): Promise<string> {
   const parent = path.dirname(finalDir);
   await fs.promises.mkdir(parent, { recursive: true });
-  return fs.promises.mkdtemp(path.join(parent, `.tmp-${path.basename(finalDir)}-${process.pid}-`));
+  const prefix = `.tmp-${path.basename(finalDir)}-`;
+  for (const name of await fs.promises.readdir(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const stale = path.join(parent, name);
+    const st = await fs.promises.stat(stale).catch(() => undefined);
+    if (st && Date.now() - st.mtimeMs > STALE_TEMP_MS) await fs.promises.rm(stale, { recursive: true, force: true });
+  }
+  return fs.promises.mkdtemp(path.join(parent, `${prefix}${process.pid}-`));
 }
 
 /**
@@ -195,11 +207,6 @@ export async function importModelToCache(
     await fs.promises.rm(tmp, { recursive: true, force: true });
     throw err;
   }
-}
-
-/** Short random suffix for temporary names. */
-export function randomSuffix(): string {
-  return crypto.randomBytes(4).toString('hex');
 }
 
 export { FetchError };

@@ -24,9 +24,9 @@ export function editDistance(a: string, b: string): number {
 }
 
 /**
- * Up to `max` candidates closest to `wanted`, best first. A candidate containing the
- * wanted text (or contained in it) ranks as if it were one edit away, so "relu" finds
- * "conv_pw_13_relu". Candidates further than about half the wanted length are dropped.
+ * Up to `max` candidates closest to `wanted` by edit distance, best first. Candidates
+ * further than about half the wanted length are dropped unless one contains the other
+ * (so "pw_13_relu" still finds "conv_pw_13_relu", ranked by its distance).
  */
 export function nearestNames(wanted: string, candidates: readonly string[], max = 5): string[] {
   const w = wanted.toLowerCase();
@@ -34,9 +34,9 @@ export function nearestNames(wanted: string, candidates: readonly string[], max 
   const scored: { name: string; score: number; order: number }[] = [];
   candidates.forEach((name, order) => {
     const n = name.toLowerCase();
-    let score = editDistance(w, n);
-    if (w.length >= 3 && (n.includes(w) || w.includes(n))) score = Math.min(score, 1);
-    if (score <= limit) scored.push({ name, score, order });
+    const score = editDistance(w, n);
+    const contains = w.length >= 3 && n.length >= 3 && (n.includes(w) || w.includes(n));
+    if (score <= limit || contains) scored.push({ name, score, order });
   });
   scored.sort((x, y) => x.score - y.score || x.order - y.order);
   return [...new Set(scored.map((s) => s.name))].slice(0, max);

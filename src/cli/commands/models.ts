@@ -31,6 +31,7 @@ function downloadProgress(out: Output, label: string): { onProgress: (e: { stage
 async function runList(flags: JsonFlag, cmd: Command): Promise<void> {
   const out = outputFor(flags, cmd);
   const { listZoo } = await import('../../models');
+  const { cacheArea } = await import('../../cache-dir');
   const rows = await listZoo();
   if (out.json) {
     out.result({ models: rows });
@@ -54,7 +55,7 @@ async function runList(flags: JsonFlag, cmd: Command): Promise<void> {
   if (alias?.why) out.info(`${alias.name} = ${alias.aliasOf}: ${alias.why}`);
   const offline = rows.filter((r) => r.status === 'offline');
   for (const r of offline) out.info(`${r.name}: ${r.description}`);
-  if (rows[0]?.cachePath) out.info(c.gray(`cache: ${rows.find((r) => r.cachePath)!.cachePath!.replace(/[/\\][^/\\]+$/, '')}`));
+  out.info(c.gray(`cache: ${cacheArea('models')}`));
   out.info('Next: `tl models show <name>` for its layers, `tl models pull <name>` to download one now.');
 }
 
@@ -141,7 +142,7 @@ Examples:
   models
     .command('show')
     .argument('<name|path>', 'zoo name, tl run directory, model.json path or http(s) URL')
-    .description('show a model: input, preprocessing, feature layer, and every layer with output shape, parameters and trainable flag')
+    .description('show a model: input, preprocessing, feature layer, and every layer with output shape, parameters and trainable flag (a zoo model not yet cached is downloaded first)')
     .option('--json', 'print one JSON object on stdout')
     .addHelpText('after', '\nExamples:\n  $ tl models show mobilenet-v2-nsfwjs\n  $ tl models show runs/source --json')
     .action(async (ref: string, flags: JsonFlag, cmd: Command) => runShow(ref, flags, cmd));
