@@ -10,14 +10,18 @@ export function tempSibling(file: string): string {
   return path.join(dir, `.${path.basename(file)}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`);
 }
 
-/** Atomically replaces `file` with `data` (rename is atomic within one file system). */
-export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
+/**
+ * Atomically replaces `file` with `data` (rename is atomic within one file system), so a
+ * killed process leaves the old or the new file. `fsync` also survives power loss, at a cost
+ * of milliseconds per call.
+ */
+export async function writeFileAtomic(file: string, data: Uint8Array | string, opts: { fsync?: boolean } = {}): Promise<void> {
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
   const tmp = tempSibling(file);
   const handle = await fs.promises.open(tmp, 'w');
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (opts.fsync ?? true) await handle.sync();
   } finally {
     await handle.close();
   }

@@ -82,9 +82,13 @@ export function decodeCheckpoint(buf: Buffer, where: string): TrainCheckpoint {
   };
 }
 
-/** Writes atomically: a reader sees the previous checkpoint or this one, never a mix. */
-export async function writeCheckpoint(file: string, ckpt: TrainCheckpoint): Promise<void> {
-  await writeFileAtomic(file, encodeCheckpoint(ckpt));
+/**
+ * Writes atomically: a reader sees the previous checkpoint or this one, never a mix. No fsync
+ * by default: checkpoints come every epoch and cached epochs take milliseconds; a checkpoint
+ * torn by power loss is detected on read (truncated data) and refused, never used.
+ */
+export async function writeCheckpoint(file: string, ckpt: TrainCheckpoint, opts: { fsync?: boolean } = {}): Promise<void> {
+  await writeFileAtomic(file, encodeCheckpoint(ckpt), { fsync: opts.fsync ?? false });
 }
 
 export async function readCheckpoint(file: string): Promise<TrainCheckpoint> {

@@ -18,8 +18,11 @@ export interface SplitModel {
   lower: tfTypes.LayersModel | null;
   /** That tensor -> the model's output, built from the same layer objects. */
   upper: tfTypes.LayersModel;
+  /** The first layer of `upper` (the layer split at) and its index in the model's layers. */
   boundaryLayer: string;
   boundaryIndex: number;
+  /** The layer whose output crosses the boundary (lower's output): name activation caches by it. */
+  lowerOutputLayer: string;
   /** Shape of one example at the boundary, e.g. [14, 14, 96]. */
   boundaryShape: number[];
 }
@@ -137,5 +140,5 @@ export function splitAt(tf: Tf, model: tfTypes.LayersModel, at: string | number)
   const upper = tf.model({ inputs: input, outputs: outputs.length === 1 ? outputs[0] : outputs });
   const isModelInput = (model.inputs as SymbolicTensor[]).some((i) => i.id === boundary.id);
   const lower = isModelInput ? null : tf.model({ inputs: model.inputs, outputs: boundary });
-  return { lower, upper, boundaryLayer: name, boundaryIndex: k, boundaryShape };
+  return { lower, upper, boundaryLayer: name, boundaryIndex: k, lowerOutputLayer: boundary.sourceLayer.name, boundaryShape };
 }

@@ -145,7 +145,8 @@ describe.each(scenarios)('resume: $name', (sc) => {
     reset(true, checkpoint.progress.phase === 2);
     resumed = await run({ resume: checkpoint });
     resumedWeights = [...weightValues(head), ...weightValues(split.upper)];
-  });
+    // Seconds of compute; the margin is for a loaded shared machine.
+  }, 900_000);
 
   afterAll(() => {
     tf.dispose([...initialHead, ...initialUpper]);

@@ -31,6 +31,7 @@ describe('splitAt', () => {
     expect(tf.getBackend()).toBe('tensorflow');
     const s = splitAt(tf, model, 'res_c2');
     expect(s.boundaryShape).toEqual([6, 6, 3]);
+    expect(s.lowerOutputLayer).toBe('res_c1');
     expect(s.upper.layers.map((l) => l.name).slice(1)).toEqual(['res_c2', 'res_c3', 'res_add', 'res_c4', 'res_gap']);
     const whole = model.predict(x) as tfTypes.Tensor;
     const mid = s.lower!.predict(x) as tfTypes.Tensor;
@@ -44,7 +45,7 @@ describe('splitAt', () => {
   test('splitting leaves the original model serialisable and unchanged', async () => {
     splitAt(tf, model, 'res_c4');
     // Re-applying layers adds nodes to them; the original model's topology must not see those.
-    const copy = (await tf.models.modelFromJSON({ modelTopology: model.toJSON(null, false) as tfTypes.io.ModelArtifacts['modelTopology'] })) as tfTypes.LayersModel;
+    const copy = (await tf.models.modelFromJSON({ modelTopology: model.toJSON(null, false) } as Parameters<typeof tf.models.modelFromJSON>[0])) as tfTypes.LayersModel;
     copy.setWeights(model.getWeights());
     const a = model.predict(x) as tfTypes.Tensor;
     const b = copy.predict(x) as tfTypes.Tensor;
