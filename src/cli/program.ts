@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerSetup, registerDoctor } from './commands/setup';
 import { registerModels } from './commands/models';
+import { registerInspect } from './commands/inspect';
 
 export const TL_VERSION: string = require('../../package.json').version;
 
@@ -34,5 +35,6 @@ Exit codes: 0 ok, 1 quality gate not met, 2 usage, 3 data, 4 model, 5 native bac
   registerSetup(program);
   registerDoctor(program);
   registerModels(program);
+  registerInspect(program);
   return program;
 }
