@@ -3,6 +3,8 @@
 import { Command } from 'commander';
 import { registerSetup, registerDoctor } from './commands/setup';
 import { registerModels } from './commands/models';
+import { registerEvaluate } from './commands/evaluate';
+import { registerPredict } from './commands/predict';
 import { registerInspect } from './commands/inspect';
 
 export const TL_VERSION: string = require('../../package.json').version;
@@ -35,6 +37,8 @@ Exit codes: 0 ok, 1 quality gate not met, 2 usage, 3 data, 4 model, 5 native bac
   registerSetup(program);
   registerDoctor(program);
   registerModels(program);
+  registerEvaluate(program);
+  registerPredict(program);
   registerInspect(program);
   return program;
 }

@@ -1,0 +1,191 @@
+// `tl evaluate` as a library call: read a run directory, pick the data (the run's saved test
+// split, or --data), evaluate, apply the gate, write the report files. Never prints; reports
+// progress through callbacks. The CLI turns a failed gate into exit code 1.
+import * as fs from 'fs';
+import * as path from 'path';
+import { DataError, ModelError, UsageError } from '../errors';
+import { batches, datasetFromAssignment, examplesOf, loadDataset } from '../data';
+import type { Dataset, Example, InputSpec, SkippedFile, SplitAssignmentJson, SplitName } from '../data';
+import { inferInput, parseHistoryCsv, readRunDirectory, RUN_FILES } from '../models';
+import type { HistoryRow, TlJson } from '../models';
+import { writeEvaluationReport, evaluationSummary } from '../report';
+import { checkThresholds, GateResult, Thresholds } from './gate';
+import { defaultTopK, Metrics } from './metrics';
+import { evaluateModel } from './runner';
+
+export interface EvaluateRunConfig {
+  batchSize: number;
+  /** top-k accuracy to report; undefined = defaultTopK(number of classes) */
+  topK?: number;
+  /** how many most-confident mistakes to list */
+  mistakes: number;
+}
+
+export function defaultEvaluateRunConfig(): EvaluateRunConfig {
+  return { batchSize: 32, topK: undefined, mistakes: 12 };
+}
+
+export interface EvaluateRunOptions extends Partial<EvaluateRunConfig> {
+  /** run directory or model.json */
+  model: string;
+  /** a data spec (folder, manifest, built-in set); default: the run's saved test split */
+  data?: string;
+  /** which examples of --data to use; default 'all' (the saved split always uses 'test') */
+  split?: SplitName | 'all';
+  thresholds?: Thresholds;
+  /** where the report files go; default <run dir>/evaluation; null writes no files */
+  reportDir?: string | null;
+  onProgress?: (e: { stage: 'load' | 'predict' | 'report'; done: number; total: number }) => void;
+  /** files that could not be used (found at load or failing to decode), as they are found */
+  onSkip?: (s: SkippedFile) => void;
+}
+
+export interface EvaluateRunResult {
+  metrics: Metrics;
+  gate: GateResult;
+  skipped: SkippedFile[];
+  /** the evaluation.json object (also what --json prints) */
+  summary: Record<string, unknown>;
+  /** what was evaluated, for people */
+  dataDescription: string;
+  runDir: string;
+  reportDir?: string;
+  files: string[];
+  seconds: number;
+}
+
+const SPLIT_FILE_DEFAULT = 'split.json';
+
+/** The run's split assignment: tl.json "split.assignmentFile" (default split.json) in the run dir. */
+function readSplitAssignment(dir: string, tl: TlJson | undefined): SplitAssignmentJson {
+  const name = tl?.split?.assignmentFile ?? SPLIT_FILE_DEFAULT;
+  const file = path.join(dir, name);
+  if (!fs.existsSync(file)) {
+    throw new UsageError(
+      `${dir} has no saved split (${name}), so there is no held-out test split to evaluate on`,
+      'Pass --data <folder|manifest|built-in set> to evaluate on other data.',
+    );
+  }
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as SplitAssignmentJson;
+  } catch (err) {
+    throw new DataError(`${file} is not valid JSON (${(err as Error).message})`, 'Pass --data to evaluate on data instead of the saved split.');
+  }
+}
+
+function readHistory(dir: string): HistoryRow[] | undefined {
+  const file = path.join(dir, RUN_FILES.history);
+  if (!fs.existsSync(file)) return undefined;
+  return parseHistoryCsv(fs.readFileSync(file, 'utf8'), file);
+}
+
+export async function evaluateRun(opts: EvaluateRunOptions): Promise<EvaluateRunResult> {
+  const started = Date.now();
+  const d = defaultEvaluateRunConfig();
+  const cfg: EvaluateRunConfig = { batchSize: opts.batchSize ?? d.batchSize, topK: opts.topK ?? d.topK, mistakes: opts.mistakes ?? d.mistakes };
+  if (!(Number.isInteger(cfg.batchSize) && cfg.batchSize > 0)) throw new UsageError(`--batch-size must be a positive integer, got ${cfg.batchSize}`);
+  if (cfg.topK !== undefined && !(Number.isInteger(cfg.topK) && cfg.topK >= 1)) throw new UsageError(`--top-k must be a whole number of at least 1, got ${cfg.topK}`);
+
+  opts.onProgress?.({ stage: 'load', done: 0, total: 2 });
+  const run = await readRunDirectory(opts.model);
+  try {
+    return await evaluateLoadedRun(opts, cfg, run, started);
+  } finally {
+    run.model.dispose();
+  }
+}
+
+async function evaluateLoadedRun(
+  opts: EvaluateRunOptions,
+  cfg: EvaluateRunConfig,
+  run: Awaited<ReturnType<typeof readRunDirectory>>,
+  started: number,
+): Promise<EvaluateRunResult> {
+  const input: InputSpec = run.tl?.input ?? inferInput(run.model, opts.model);
+  opts.onProgress?.({ stage: 'load', done: 1, total: 2 });
+
+  let ds: Dataset;
+  let examples: Example[];
+  let dataDescription: string;
+  if (opts.data === undefined) {
+    if (opts.split !== undefined && opts.split !== 'test') {
+      throw new UsageError(`--split ${opts.split} needs --data: without it, tl evaluates the run's held-out test split`);
+    }
+    ds = await datasetFromAssignment(readSplitAssignment(run.dir, run.tl));
+    examples = examplesOf(ds, 'test');
+    dataDescription = `the held-out test split of ${ds.spec} (seed ${ds.splitConfig.seed})`;
+  } else {
+    ds = await loadDataset(opts.data);
+    const split = opts.split ?? 'all';
+    examples = split === 'all' ? ds.examples : examplesOf(ds, split);
+    dataDescription = split === 'all' ? `all of ${opts.data}` : `the ${split} split of ${opts.data}`;
+  }
+  for (const s of ds.skipped) opts.onSkip?.(s);
+  if (examples.length === 0) {
+    throw new DataError(`${dataDescription} has no images to evaluate on`, opts.data === undefined ? 'Pass --data to evaluate on other data.' : 'Check the --data path and --split.');
+  }
+  opts.onProgress?.({ stage: 'load', done: 2, total: 2 });
+
+  const skipped: SkippedFile[] = [...ds.skipped];
+  const evaluation = await evaluateModel({
+    model: run.model,
+    modelLabels: run.labels,
+    datasetClasses: ds.classes,
+    dataName: opts.data === undefined ? 'the saved split' : `--data ${opts.data}`,
+    input,
+    batches: batches(examples, input, {
+      batchSize: cfg.batchSize,
+      onSkip: (s) => {
+        skipped.push(s);
+        opts.onSkip?.(s);
+      },
+    }),
+    metrics: { topK: cfg.topK ?? defaultTopK(run.labels.length), mistakes: cfg.mistakes },
+    onProgress: (e) => opts.onProgress?.({ stage: 'predict', done: e.done, total: examples.length }),
+  });
+  if (evaluation.metrics.count === 0) {
+    throw new DataError(`none of the ${examples.length} images of ${dataDescription} could be decoded (first: ${skipped[0]?.id}: ${skipped[0]?.reason})`);
+  }
+
+  const gate = checkThresholds(evaluation.metrics, opts.thresholds ?? {});
+  const summaryInput = {
+    model: opts.model,
+    data: dataDescription,
+    dataSource: opts.data === undefined ? ('run-test-split' as const) : ('data-spec' as const),
+    metrics: evaluation.metrics,
+    gate,
+    skipped,
+    seconds: (Date.now() - started) / 1000,
+    createdAt: new Date(),
+  };
+  let files: string[] = [];
+  const reportDir = opts.reportDir === null ? undefined : path.resolve(opts.reportDir ?? path.join(run.dir, 'evaluation'));
+  if (reportDir) {
+    opts.onProgress?.({ stage: 'report', done: 0, total: 1 });
+    try {
+      files = await writeEvaluationReport(reportDir, {
+        ...summaryInput,
+        title: `Evaluation of ${path.basename(run.dir)}`,
+        mistakeInputs: evaluation.mistakeInputs,
+        preprocessing: input.preprocessing,
+        history: readHistory(run.dir),
+        runConfig: run.tl,
+      });
+    } catch (err) {
+      if (err instanceof ModelError) throw err; // a damaged history.csv names itself
+      throw new UsageError(`could not write the report into ${reportDir}: ${(err as Error).message}`, 'Choose a writable --report folder.');
+    }
+    opts.onProgress?.({ stage: 'report', done: 1, total: 1 });
+  }
+  return {
+    metrics: evaluation.metrics,
+    gate,
+    skipped,
+    summary: evaluationSummary(summaryInput),
+    dataDescription,
+    runDir: run.dir,
+    reportDir,
+    files,
+    seconds: (Date.now() - started) / 1000,
+  };
+}

@@ -1,0 +1,20 @@
+// The report room's public API: charts (Vega-Lite rendered to PNG), the self-contained HTML
+// report, thumbnails, and atomic JSON/CSV/PNG writers. Other rooms import from here only.
+export type { HistoryPoint } from './charts';
+export {
+  confusionMatrixSpec,
+  perClassF1Spec,
+  learningCurvesSpec,
+  learningCurvePoints,
+  fineTuneStart,
+  confusionMatrixPng,
+  perClassF1Png,
+  learningCurvesPng,
+} from './charts';
+export { vegaLiteToSvg, svgToPng, vegaLiteToPng } from './vega';
+export { writeFilesAtomic, csvField, csvLine, confusionMatrixCsv } from './files';
+export type { ReportInput, ReportImages } from './html';
+export { buildReportHtml, escapeHtml } from './html';
+export { toDisplayBytes, thumbnailDataUri } from './thumbnails';
+export type { EvaluationSummaryInput, EvaluationReportInput } from './evaluation';
+export { EVALUATION_FILES, evaluationSummary, buildEvaluationFiles, writeEvaluationReport } from './evaluation';
