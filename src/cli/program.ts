@@ -6,6 +6,8 @@ import { registerModels } from './commands/models';
 import { registerEvaluate } from './commands/evaluate';
 import { registerPredict } from './commands/predict';
 import { registerInspect } from './commands/inspect';
+import { registerPretrain } from './commands/pretrain';
+import { registerTransfer } from './commands/transfer';
 
 export const TL_VERSION: string = require('../../package.json').version;
 
@@ -40,5 +42,7 @@ Exit codes: 0 ok, 1 quality gate not met, 2 usage, 3 data, 4 model, 5 native bac
   registerEvaluate(program);
   registerPredict(program);
   registerInspect(program);
+  registerPretrain(program);
+  registerTransfer(program);
   return program;
 }

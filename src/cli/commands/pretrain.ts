@@ -1,0 +1,75 @@
+// `tl pretrain`: train a source-task model from scratch (also the from-scratch baseline).
+import { Command, Option } from 'commander';
+import { Output } from '../output';
+import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
+import { addTrainingOptions, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary } from '../training-flags';
+
+interface PretrainFlags extends RawDataFlags, RawTrainingFlags {
+  out: string;
+  arch: string;
+  alpha?: string;
+  inputSize?: string;
+  overwrite?: boolean;
+  json?: boolean;
+}
+
+async function runPretrain(flags: PretrainFlags, verbose: boolean): Promise<void> {
+  const out = new Output({ json: Boolean(flags.json), verbose });
+  const data = dataOptionsFrom(flags);
+  const training = trainingOptionsFrom(flags);
+  const { requireTf } = await import('../native');
+  await requireTf(out);
+  const { pretrain } = await import('../../pipeline/pretrain');
+  const { trainingRenderer, interruptFlag } = await import('../training-render');
+  const interrupt = interruptFlag();
+  try {
+    const result = await pretrain(
+      {
+        out: flags.out,
+        overwrite: Boolean(flags.overwrite),
+        arch: flags.arch as 'auto' | 'cnn-small' | 'mobilenet-v1-style',
+        alpha: positiveNumber('--alpha', flags.alpha, 1),
+        inputSize: positiveInt('--input-size', flags.inputSize, 8),
+        ...dataRunOptions(data),
+        ...training,
+      },
+      { onEvent: trainingRenderer(out), shouldStop: interrupt.stopped },
+    );
+    const m = result.metrics;
+    if (out.json) {
+      out.result({ outDir: result.outDir, arch: result.arch, classes: result.classes, metrics: m, phases: result.phases, seconds: result.seconds });
+      return;
+    }
+    out.info(
+      `\n${out.c.green('Done')} in ${result.seconds.toFixed(0)} s: ${result.arch} on ${result.classes.length} classes, ` +
+        accuracySummary(m) +
+        `.\nModel: ${result.outDir}/model.json\nNext: tl transfer --base ${result.outDir} --data <your images> --out <dir>   or   tl evaluate --model ${result.outDir}`,
+    );
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+export function registerPretrain(program: Command): void {
+  const cmd = program
+    .command('pretrain')
+    .description('train a source-task (task A) model from scratch; its run directory works as --base for transfer')
+    .requiredOption('--out <dir>', 'run directory to write (refused if it exists, unless --overwrite)')
+    .addOption(new Option('--arch <name>', 'architecture (auto: cnn-small for small grey images, mobilenet-v1-style otherwise)').choices(['auto', 'cnn-small', 'mobilenet-v1-style']).default('auto'))
+    .option('--alpha <x>', 'width multiplier of mobilenet-v1-style', '0.25')
+    .option('--input-size <n>', 'square input size for image folders (built-in sets use 28x28x1)', '96')
+    .option('--overwrite', 'replace an existing --out directory')
+    .option('--json', 'print one JSON object on stdout (outDir, metrics.valAccuracy, metrics.testAccuracy, ...)');
+  addDataOptions(cmd, { required: true });
+  addTrainingOptions(cmd, { epochs: 12, batchSize: 64, lr: 1e-3, patience: 3 });
+  cmd
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tl pretrain --data fashion-mnist:0-4 --out models/source
+  $ tl pretrain --data ./big-source-set --arch mobilenet-v1-style --alpha 0.5 --out models/source
+  $ tl pretrain --data fashion-mnist:5-9 --limit-per-class 20 --out runs/scratch   # a from-scratch baseline`,
+    )
+    .action(async (flags: PretrainFlags, c: Command) => runPretrain(flags, Boolean(c.optsWithGlobals().verbose)));
+}

@@ -1,0 +1,117 @@
+// `tl transfer`: two-phase transfer learning from a base (zoo name, run dir, model.json, URL).
+import { Command } from 'commander';
+import { Output } from '../output';
+import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
+import { addTrainingOptions, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary } from '../training-flags';
+import { UsageError } from '../../errors';
+
+interface TransferFlags extends RawDataFlags, RawTrainingFlags {
+  base: string;
+  out: string;
+  cutLayer?: string;
+  dropout?: string;
+  hidden?: string;
+  l2?: string;
+  fineTuneEpochs?: string;
+  fineTuneLr?: string;
+  unfreezeFrom?: string;
+  fineTuneLayers?: string;
+  tensorboard?: string;
+  resume?: boolean;
+  cache?: boolean;
+  overwrite?: boolean;
+  json?: boolean;
+}
+
+function hiddenFrom(v: string | undefined): number[] | undefined {
+  if (v === undefined) return undefined;
+  if (v.trim() === '' || v === 'none') return [];
+  return v.split(',').map((s) => {
+    const n = Number(s.trim());
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--hidden takes comma-separated unit counts like 128 or 256,64, got "${v}"`);
+    return n;
+  });
+}
+
+async function runTransfer(flags: TransferFlags, verbose: boolean): Promise<void> {
+  const out = new Output({ json: Boolean(flags.json), verbose });
+  const data = dataOptionsFrom(flags);
+  const training = trainingOptionsFrom(flags);
+  const { defaultHeadConfig } = await import('../../models/head');
+  const head = {
+    ...defaultHeadConfig(),
+    ...(flags.dropout !== undefined ? { dropout: positiveNumber('--dropout', flags.dropout, 0.95, true)! } : {}),
+    ...(flags.hidden !== undefined ? { hidden: hiddenFrom(flags.hidden)! } : {}),
+    ...(flags.l2 !== undefined ? { l2: positiveNumber('--l2', flags.l2, 1, true)! } : {}),
+  };
+  const { requireTf } = await import('../native');
+  await requireTf(out);
+  const { transfer } = await import('../../pipeline/transfer');
+  const { trainingRenderer, interruptFlag } = await import('../training-render');
+  const interrupt = interruptFlag();
+  try {
+    const r = await transfer(
+      {
+        base: flags.base,
+        out: flags.out,
+        overwrite: Boolean(flags.overwrite),
+        cutLayer: flags.cutLayer,
+        head,
+        fineTuneEpochs: positiveInt('--fine-tune-epochs', flags.fineTuneEpochs, 0),
+        fineTuneLr: positiveNumber('--fine-tune-lr', flags.fineTuneLr, 10),
+        unfreezeFrom: flags.unfreezeFrom,
+        fineTuneLayers: positiveInt('--fine-tune-layers', flags.fineTuneLayers, 1),
+        tensorboard: flags.tensorboard,
+        resume: Boolean(flags.resume),
+        cache: flags.cache !== false,
+        ...dataRunOptions(data),
+        ...training,
+      },
+      { onEvent: trainingRenderer(out), shouldStop: interrupt.stopped },
+    );
+    const m = r.metrics;
+    if (out.json) {
+      out.result({ outDir: r.outDir, base: r.base, cutLayer: r.cutLayer, unfreezeFrom: r.unfreezeFrom, classes: r.classes, phases: r.phases, metrics: m, cache: r.cache, seconds: r.seconds });
+      return;
+    }
+    out.info(
+      `\n${out.c.green('Done')} in ${r.seconds.toFixed(0)} s: ${r.classes.length} classes, ` + accuracySummary(m) + `.\nModel: ${r.outDir}/model.json (loads with tf.loadLayersModel in Node and browsers)\nNext: tl evaluate --model ${r.outDir}   (uses the run's own test split; add --data <dir> for other images)`,
+    );
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+export function registerTransfer(program: Command): void {
+  const cmd = program
+    .command('transfer')
+    .description('transfer learning: freeze a base, train a new head on its features, then fine-tune its top layers')
+    .requiredOption('--base <ref>', 'base model: zoo name (tl models list), a tl run directory, a model.json path or an http(s) URL')
+    .requiredOption('--out <dir>', 'run directory to write (refused if it exists, unless --overwrite)')
+    .option('--cut-layer <name|index>', "layer to cut the base at (default: the base's feature layer)")
+    .option('--dropout <x>', 'dropout rate of the new head', '0.2')
+    .option('--hidden <units>', 'hidden dense layers of the head, e.g. 128 or 256,64 (default none)')
+    .option('--l2 <x>', 'L2 penalty on the head kernels', '0')
+    .option('--fine-tune-epochs <n>', 'phase 2 epochs (0 skips fine-tuning)', '5')
+    .option('--fine-tune-lr <x>', 'phase 2 learning rate (default: a tenth of --lr)')
+    .option('--unfreeze-from <layer>', 'phase 2 unfreezes the base from this layer (name or index) up')
+    .option('--fine-tune-layers <k>', 'phase 2 unfreezes the top K layers of the cut base (when --unfreeze-from is not given)', '10')
+    .option('--tensorboard <dir>', 'write TensorBoard event files there')
+    .option('--resume', 'continue an interrupted run with the same --out from its checkpoint')
+    .option('--no-cache', 'do not read or write the on-disk activation cache')
+    .option('--overwrite', 'replace an existing --out directory')
+    .option('--json', 'print one JSON object on stdout (outDir, phases, metrics.valAccuracy, metrics.testAccuracy, ...)');
+  addDataOptions(cmd, { required: true });
+  addTrainingOptions(cmd, { epochs: 20, batchSize: 32, lr: 1e-3, patience: 5 });
+  cmd
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tl transfer --base mobilenet-v2-nsfwjs --data ./imgs --out runs/flowers
+  $ tl transfer --base models/source --data fashion-mnist:5-9 --limit-per-class 20 --out runs/few
+  $ tl transfer --base mobilenet --data ./imgs --augment flip,rotation=10 --fine-tune-epochs 10 --out runs/aug
+  $ tl transfer --base mobilenet-v2-nsfwjs --data ./imgs --out runs/flowers --resume   # after Ctrl-C`,
+    )
+    .action(async (flags: TransferFlags, c: Command) => runTransfer(flags, Boolean(c.optsWithGlobals().verbose)));
+}

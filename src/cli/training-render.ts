@@ -1,0 +1,91 @@
+// Renders pipeline events for pretrain/transfer: a bar per epoch on a terminal ("Phase 1 of 2:
+// training the new head"), one plain line per epoch otherwise, nothing on stdout with --json.
+import type { Output, Progress } from './output';
+import type { PipelineEvent } from '../pipeline/events';
+
+export function trainingRenderer(out: Output): (e: PipelineEvent) => void {
+  let bar: Progress | undefined;
+  let barKey = '';
+  let skipped = 0;
+  const stopBar = () => {
+    bar?.stop();
+    bar = undefined;
+    barKey = '';
+  };
+  const log = (line: string) => process.stderr.write(line + '\n');
+  return (e) => {
+    switch (e.type) {
+      case 'stage':
+        stopBar();
+        log(e.message);
+        break;
+      case 'progress': {
+        if (barKey !== e.stage) {
+          stopBar();
+          barKey = e.stage;
+          bar = out.progress(e.stage, e.total);
+        }
+        bar?.update(e.done);
+        if (e.done >= e.total) stopBar();
+        break;
+      }
+      case 'phase':
+        stopBar();
+        log(
+          out.c.bold(`Phase ${e.phase} of ${e.phases}: ${e.title}`) +
+            ` (${e.config.epochs} epochs, ${e.config.optimizer.kind} lr ${e.config.optimizer.learningRate}, ${e.config.schedule.kind} schedule)` +
+            (e.resumed ? ' - resumed from checkpoint' : ''),
+        );
+        break;
+      case 'batch': {
+        const b = e.event;
+        const key = `p${b.phase}e${b.epoch}`;
+        if (barKey !== key) {
+          stopBar();
+          barKey = key;
+          bar = out.progress(`  epoch ${b.epoch}/${b.epochs}`, b.stepsPerEpoch);
+        }
+        bar?.update(b.step, { loss: b.loss, acc: b.accuracy });
+        break;
+      }
+      case 'epoch': {
+        stopBar();
+        const r = e.row;
+        const val = r.valLoss !== undefined ? ` val_loss ${r.valLoss.toFixed(4)} val_acc ${(r.valAccuracy ?? 0).toFixed(4)}` : '';
+        log(
+          `  phase ${r.phase} epoch ${r.epoch}/${e.event.epochs}: loss ${r.loss.toFixed(4)} acc ${r.accuracy.toFixed(4)}${val} lr ${r.lr.toExponential(2)} (${r.seconds.toFixed(1)} s)` +
+            (e.event.improved ? ' *' : '') +
+            (e.event.stoppingEarly ? ` - early stop, best epoch ${e.event.bestEpoch}` : ''),
+        );
+        break;
+      }
+      case 'skip':
+        skipped++;
+        if (skipped <= 20) out.warn(`skipped ${e.file.id}: ${e.file.reason}`);
+        else if (skipped === 21) out.warn('more files skipped; the full list is in the run directory (tl.json)');
+        break;
+      case 'warning':
+        out.warn(e.message);
+        break;
+    }
+  };
+}
+
+/** Sets a flag on the first SIGINT/SIGTERM so training stops after the current batch; a second one exits at once. */
+export function interruptFlag(): { stopped: () => boolean; dispose: () => void } {
+  let stop = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write(`\n${signal}: finishing the current batch and writing a checkpoint (press again to abort at once)\n`);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    stopped: () => stop,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}

@@ -1,0 +1,91 @@
+// Pieces pretrain and transfer share: the tl version, loading data with events, and the
+// learning-curve plot (a plot failure never costs the trained model).
+import { loadDataset, writeSplitAssignment, Dataset, DataOptions } from '../data';
+import type { TlSplitInfo } from '../models';
+import { evaluateChain, Feed, HistoryRow, TrainableChain } from '../train';
+import type * as tfTypes from '@tensorflow/tfjs-node';
+import type { PipelineListener } from './events';
+
+export const TL_VERSION: string = require('../../package.json').version;
+
+export async function loadDataWithEvents(spec: string, opts: DataOptions, onEvent?: PipelineListener): Promise<Dataset> {
+  onEvent?.({ type: 'stage', message: `Reading data ${spec}` });
+  const ds = await loadDataset(spec, {
+    ...opts,
+    onProgress: (e) => onEvent?.({ type: 'progress', stage: 'Checking images', done: e.done, total: e.total }),
+  });
+  for (const s of ds.skipped) onEvent?.({ type: 'skip', file: s });
+  return ds;
+}
+
+/** Learning-curve PNG, or undefined with a warning when rendering fails. */
+export async function learningCurveFile(history: HistoryRow[], onEvent?: PipelineListener): Promise<Buffer | undefined> {
+  if (history.length === 0) return undefined;
+  try {
+    const { learningCurvesPng } = await import('../report');
+    return await learningCurvesPng(history);
+  } catch (e) {
+    onEvent?.({ type: 'warning', message: `learning-curve plot not written: ${(e as Error).message}` });
+    return undefined;
+  }
+}
+
+/** Counts per split, for the summary. */
+export function splitCounts(ds: Dataset): Record<'train' | 'val' | 'test', number> {
+  const c = { train: 0, val: 0, test: 0 };
+  for (const e of ds.examples) c[e.split]++;
+  return c;
+}
+
+/** Final figures of a run, measured on the finished model. */
+export interface RunMetrics {
+  valAccuracy: number;
+  valLoss: number;
+  testAccuracy?: number;
+  testLoss?: number;
+  testCount: number;
+  trainCount: number;
+  valCount: number;
+}
+
+/** Validation (and test, when there is a test feed) loss and accuracy of the finished model. */
+export async function measureRun(model: tfTypes.LayersModel, val: Feed, test: Feed | undefined, batchSize: number, trainCount: number): Promise<RunMetrics> {
+  return measureChain({ head: model }, val, test, batchSize, trainCount);
+}
+
+/** The same, for a model given as a chain (upper part and head) over precomputed activations. */
+export async function measureChain(chain: TrainableChain, val: Feed, test: Feed | undefined, batchSize: number, trainCount: number): Promise<RunMetrics> {
+  const valEval = await evaluateChain(chain, val, batchSize);
+  const testEval = test ? await evaluateChain(chain, test, batchSize) : undefined;
+  return {
+    valAccuracy: valEval.accuracy,
+    valLoss: valEval.loss,
+    testAccuracy: testEval?.accuracy,
+    testLoss: testEval?.loss,
+    testCount: testEval?.count ?? 0,
+    trainCount,
+    valCount: valEval.count,
+  };
+}
+
+/** The split record for tl.json and the files that go beside the model (split, learning curves). */
+export async function runRecords(
+  ds: Dataset,
+  opts: { data: string; seed: number; valSplit: number; testSplit: number; limitPerClass?: number },
+  history: HistoryRow[],
+  onEvent?: PipelineListener,
+): Promise<{ split: TlSplitInfo; extraFiles: Record<string, Buffer | string> }> {
+  const extraFiles: Record<string, Buffer | string> = { 'split.json': JSON.stringify(writeSplitAssignment(ds)) };
+  const curves = await learningCurveFile(history, onEvent);
+  if (curves) extraFiles['learning-curves.png'] = curves;
+  const split: TlSplitInfo = {
+    spec: opts.data,
+    seed: opts.seed,
+    valSplit: opts.valSplit,
+    testSplit: opts.testSplit,
+    limitPerClass: opts.limitPerClass,
+    presplit: ds.splitConfig.presplit,
+    assignmentFile: 'split.json',
+  };
+  return { split, extraFiles };
+}

@@ -1,0 +1,175 @@
+// `pretrain(options)`: trains a source-task (task A) model from scratch and writes a run
+// directory that `transfer` can use as its base. Also the from-scratch baseline for few-shot sets.
+import { examplesOf, InputSpec, AugmentConfig, ResizeMode } from '../data';
+import { ArchitectureName, buildArchitecture, writeRunDirectory, checkOutDir } from '../models';
+import {
+  defaultEarlyStoppingConfig,
+  defaultOptimizerConfig,
+  defaultScheduleConfig,
+  runKeyOf,
+  runPhases,
+  HistoryRow,
+  PhaseSummary,
+  ScheduleKind,
+  OptimizerKind,
+  ClassWeightSpec,
+} from '../train';
+import { DataError, InterruptedError } from '../errors';
+import { inputFeed } from './feeds';
+import { loadDataWithEvents, measureRun, runRecords, splitCounts, TL_VERSION, RunMetrics } from './common';
+import type { PipelineListener } from './events';
+
+export interface PretrainOptions {
+  data: string;
+  out: string;
+  overwrite: boolean;
+  /** 'auto': cnn-small for small grey images (built-in sets), mobilenet-v1-style otherwise. */
+  arch: ArchitectureName | 'auto';
+  alpha: number;
+  /** Square input size for image folders; built-in sets use their natural 28x28x1. */
+  inputSize: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  optimizer: OptimizerKind;
+  schedule: ScheduleKind;
+  patience: number;
+  seed: number;
+  valSplit: number;
+  testSplit: number;
+  limitPerClass?: number;
+  augment?: AugmentConfig;
+  resize: ResizeMode;
+  classWeights: ClassWeightSpec;
+  labelSmoothing: number;
+}
+
+export function defaultPretrainOptions(): Omit<PretrainOptions, 'data' | 'out'> {
+  return {
+    overwrite: false,
+    arch: 'auto',
+    alpha: 0.25,
+    inputSize: 96,
+    epochs: 12,
+    batchSize: 64,
+    lr: 1e-3,
+    optimizer: 'adam',
+    schedule: 'cosine',
+    patience: 3,
+    seed: 42,
+    valSplit: 0.1,
+    testSplit: 0.1,
+    resize: 'cover',
+    classWeights: 'none',
+    labelSmoothing: 0,
+  };
+}
+
+export type { RunMetrics } from './common';
+
+export interface PretrainResult {
+  outDir: string;
+  arch: ArchitectureName;
+  input: InputSpec;
+  classes: string[];
+  metrics: RunMetrics;
+  phases: PhaseSummary[];
+  history: HistoryRow[];
+  seconds: number;
+}
+
+export async function pretrain(
+  options: Partial<PretrainOptions> & { data: string; out: string },
+  hooks: { onEvent?: PipelineListener; shouldStop?: () => boolean } = {},
+): Promise<PretrainResult> {
+  const opts = { ...defaultPretrainOptions(), ...stripUndefined(options) } as PretrainOptions;
+  const onEvent = hooks.onEvent;
+  const t0 = Date.now();
+  checkOutDir(opts.out, opts.overwrite); // refuse before spending minutes on training
+
+  const ds = await loadDataWithEvents(opts.data, { valSplit: opts.valSplit, testSplit: opts.testSplit, seed: opts.seed, limitPerClass: opts.limitPerClass }, onEvent);
+  const counts = splitCounts(ds);
+  if (counts.val === 0) throw new DataError(`no validation images in ${opts.data}`, 'raise --val-split, or add images');
+
+  const natural = ds.naturalInput;
+  const arch: ArchitectureName = opts.arch !== 'auto' ? opts.arch : natural && natural.channels === 1 && natural.height <= 64 ? 'cnn-small' : 'mobilenet-v1-style';
+  const input: InputSpec = natural
+    ? { height: natural.height, width: natural.width, channels: natural.channels, preprocessing: { kind: 'scale01' }, resize: opts.resize }
+    : { height: opts.inputSize, width: opts.inputSize, channels: 3, preprocessing: { kind: 'scale01' }, resize: opts.resize };
+
+  const { model, featureLayer } = buildArchitecture(arch, input, ds.classes.length, { alpha: opts.alpha, seed: opts.seed });
+  try {
+    const onSkip = (file: { id: string; reason: string }) => onEvent?.({ type: 'skip', file });
+    onEvent?.({ type: 'stage', message: `Decoding ${counts.train} training and ${counts.val} validation images (${input.height}x${input.width}x${input.channels})` });
+    const tDecode = Date.now();
+    const train = await inputFeed(examplesOf(ds, 'train'), input, {
+      batchSize: opts.batchSize,
+      augment: opts.augment,
+      onSkip,
+      onProgress: (done, total) => onEvent?.({ type: 'progress', stage: 'Decoding training images', done, total }),
+    });
+    const val = await inputFeed(examplesOf(ds, 'val'), input, { batchSize: opts.batchSize, onSkip });
+    const decodeSeconds = (Date.now() - tDecode) / 1000;
+
+    const phaseConfig = {
+      epochs: opts.epochs,
+      optimizer: { ...defaultOptimizerConfig(), kind: opts.optimizer, learningRate: opts.lr },
+      schedule: { ...defaultScheduleConfig(), kind: opts.schedule },
+      earlyStopping: { ...defaultEarlyStoppingConfig(), patience: opts.patience },
+    };
+    const fit = { batchSize: opts.batchSize, seed: opts.seed, labelSmoothing: opts.labelSmoothing, classWeights: opts.classWeights };
+    const tTrain = Date.now();
+    const result = await runPhases(
+      [{ phase: 1, config: phaseConfig, prepare: async () => ({ chain: { head: model }, train, val }) }],
+      {
+        fit,
+        runKey: runKeyOf({ kind: 'pretrain', opts, classes: ds.classes }),
+        hooks: {
+          onBatch: (event) => onEvent?.({ type: 'batch', event }),
+          onEpoch: (row, event) => onEvent?.({ type: 'epoch', row, event }),
+          shouldStop: hooks.shouldStop,
+        },
+        onPhaseStart: (phase, config, resumed) =>
+          onEvent?.({ type: 'phase', phase, phases: 1, title: `Training ${arch} from scratch on ${ds.classes.length} classes`, config, resumed }),
+      },
+    );
+    if (result.interrupted) throw new InterruptedError(`pretraining interrupted; nothing was written to ${opts.out}`);
+    const trainSeconds = (Date.now() - tTrain) / 1000;
+
+    onEvent?.({ type: 'stage', message: 'Measuring validation and test accuracy' });
+    const testExamples = examplesOf(ds, 'test');
+    const test = testExamples.length > 0 ? await inputFeed(testExamples, input, { batchSize: opts.batchSize, onSkip }) : undefined;
+    const metrics = await measureRun(model, val, test, opts.batchSize, counts.train);
+    const { split, extraFiles } = await runRecords(ds, opts, result.history, onEvent);
+    const seconds = (Date.now() - t0) / 1000;
+    await writeRunDirectory(
+      opts.out,
+      {
+        model,
+        labels: ds.classes,
+        tl: {
+          tlVersion: TL_VERSION,
+          kind: 'pretrain',
+          arch,
+          featureLayer,
+          input,
+          split,
+          config: opts,
+          timings: { decodeSeconds, trainSeconds, totalSeconds: seconds },
+          skipped: ds.skipped,
+        },
+        metrics: { ...metrics, phases: result.phases },
+        history: result.history,
+        extraFiles,
+      },
+      { overwrite: opts.overwrite },
+    );
+    return { outDir: opts.out, arch, input, classes: ds.classes, metrics, phases: result.phases, history: result.history, seconds };
+  } finally {
+    model.dispose();
+  }
+}
+
+export function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

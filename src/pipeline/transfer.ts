@@ -1,0 +1,322 @@
+// `transfer(options)`: the two-phase recipe. Phase 1 trains a new head on the frozen base's
+// cached activations; phase 2 unfreezes the top of the base and fine-tunes it (and the head) at a
+// lower rate on cached activations of the still-frozen layers below. BatchNormalization layers of
+// the base run in inference mode throughout (the train room applies the base with training:false).
+import * as fs from 'fs';
+import * as path from 'path';
+import { batches, examplesOf, Example, InputSpec, AugmentConfig, ResizeMode } from '../data';
+import { buildHead, checkOutDir, cutAt, defaultHeadConfig, HeadConfig, resolveBase, stackModels, writeRunDirectory } from '../models';
+import {
+  computeActivations,
+  defaultEarlyStoppingConfig,
+  defaultOptimizerConfig,
+  defaultScheduleConfig,
+  readCheckpoint,
+  runKeyOf,
+  runPhases,
+  splitAt,
+  tensorBoardLogger,
+  writeCheckpoint,
+  ClassWeightSpec,
+  HistoryRow,
+  MemoryFeed,
+  OptimizerKind,
+  PhaseConfig,
+  PhasePlan,
+  PhaseSummary,
+  ScheduleKind,
+  TrainCheckpoint,
+} from '../train';
+import { DataError, InterruptedError, ModelError, UsageError } from '../errors';
+import { loadTf } from '../native';
+import { streamFeed } from './feeds';
+import { loadDataWithEvents, measureChain, runRecords, splitCounts, TL_VERSION, RunMetrics } from './common';
+import type { LayersModel } from '@tensorflow/tfjs-node';
+import type { PipelineListener } from './events';
+import { stripUndefined } from './pretrain';
+
+export interface TransferOptions {
+  base: string;
+  data: string;
+  out: string;
+  overwrite: boolean;
+  /** Layer to cut the base at; default: the base's feature layer (zoo or tl.json). */
+  cutLayer?: string;
+  head: HeadConfig;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  optimizer: OptimizerKind;
+  schedule: ScheduleKind;
+  patience: number;
+  fineTuneEpochs: number;
+  /** Default lr / 10. */
+  fineTuneLr?: number;
+  /** Unfreeze from this layer of the cut base (name or index) ... */
+  unfreezeFrom?: string;
+  /** ... or the top K layers of the cut base. */
+  fineTuneLayers: number;
+  seed: number;
+  valSplit: number;
+  testSplit: number;
+  limitPerClass?: number;
+  augment?: AugmentConfig;
+  resize?: ResizeMode;
+  classWeights: ClassWeightSpec;
+  labelSmoothing: number;
+  tensorboard?: string;
+  /** Continue from the checkpoint of an interrupted run with this --out. */
+  resume: boolean;
+  /** Activation cache on disk (off: compute every time). */
+  cache: boolean;
+}
+
+export function defaultTransferOptions(): Omit<TransferOptions, 'base' | 'data' | 'out'> {
+  return {
+    overwrite: false,
+    head: defaultHeadConfig(),
+    epochs: 20,
+    batchSize: 32,
+    lr: 1e-3,
+    optimizer: 'adam',
+    schedule: 'constant',
+    patience: 5,
+    fineTuneEpochs: 5,
+    fineTuneLayers: 10,
+    seed: 42,
+    valSplit: 0.1,
+    testSplit: 0.1,
+    classWeights: 'none',
+    labelSmoothing: 0,
+    resume: false,
+    cache: true,
+  };
+}
+
+export interface TransferResult {
+  outDir: string;
+  base: string;
+  cutLayer: string;
+  unfreezeFrom?: string;
+  classes: string[];
+  metrics: RunMetrics;
+  phases: PhaseSummary[];
+  history: HistoryRow[];
+  cache: { phase1: { fromCache: number; computed: number }; phase2?: { fromCache: number; computed: number }; bypassed: boolean };
+  seconds: number;
+}
+
+/** Where an interrupted run keeps its checkpoint: beside --out, never inside it. */
+export function checkpointPath(out: string): string {
+  return `${path.resolve(out)}.checkpoint/train.ckpt`;
+}
+
+export async function transfer(
+  options: Partial<TransferOptions> & { base: string; data: string; out: string },
+  hooks: { onEvent?: PipelineListener; shouldStop?: () => boolean } = {},
+): Promise<TransferResult> {
+  const opts = { ...defaultTransferOptions(), ...stripUndefined(options) } as TransferOptions;
+  const onEvent = hooks.onEvent;
+  const t0 = Date.now();
+  checkOutDir(opts.out, opts.overwrite || opts.resume);
+  const ckptFile = checkpointPath(opts.out);
+  let resume: TrainCheckpoint | null = null;
+  if (opts.resume) {
+    if (!fs.existsSync(ckptFile)) throw new UsageError(`--resume: no checkpoint at ${ckptFile}`, `Run without --resume, or point --out at the interrupted run's directory.`);
+    resume = await readCheckpoint(ckptFile);
+  }
+
+  onEvent?.({ type: 'stage', message: `Loading base ${opts.base}` });
+  const { model: baseModel, info } = await resolveBase(opts.base, {
+    onProgress: (e) => onEvent?.({ type: 'progress', stage: `Downloading ${opts.base}`, done: e.done, total: e.total }),
+  });
+  let head: LayersModel | undefined;
+  try {
+    const input: InputSpec = { ...info.input, resize: opts.resize ?? info.input.resize };
+    const ds = await loadDataWithEvents(opts.data, { valSplit: opts.valSplit, testSplit: opts.testSplit, seed: opts.seed, limitPerClass: opts.limitPerClass }, onEvent);
+    const counts = splitCounts(ds);
+    if (counts.val === 0) throw new DataError(`no validation images in ${opts.data}`, 'raise --val-split, or add images');
+    if (ds.naturalInput && ds.naturalInput.channels !== input.channels) {
+      onEvent?.({
+        type: 'warning',
+        message: `the data has ${ds.naturalInput.channels} channel(s) and the base expects ${input.channels}: images are converted (${ds.naturalInput.channels === 1 ? 'grey copied to RGB' : 'RGB to grey'})`,
+      });
+    }
+
+    const cut = cutAt(baseModel, opts.cutLayer ?? info.featureLayer);
+    const body = cut.body;
+    const featureDim = body.outputs[0].shape[1] as number;
+    head = buildHead(featureDim, ds.classes.length, opts.head, opts.seed);
+    const newHead = head;
+    const onSkip = (file: { id: string; reason: string }) => onEvent?.({ type: 'skip', file });
+    const trainEx = examplesOf(ds, 'train');
+    const valEx = examplesOf(ds, 'val');
+    const testEx = examplesOf(ds, 'test');
+    const baseIdentity = `${info.source}|${info.name}`;
+    const cacheReport: TransferResult['cache'] = { phase1: { fromCache: 0, computed: 0 }, bypassed: Boolean(opts.augment) };
+
+    /**
+     * Activations of `lower` for one split, as a features feed: read from the on-disk cache by
+     * content hash, and kept in memory for this run so the final measurement reuses them.
+     */
+    const featureMemo = new Map<string, MemoryFeed>();
+    const features = async (lower: LayersModel, cutName: string, which: 'train' | 'val' | 'test', label: string, tally: { fromCache: number; computed: number }): Promise<MemoryFeed> => {
+      const key = `${cutName}|${which}`;
+      const known = featureMemo.get(key);
+      if (known) return known;
+      const examples = which === 'train' ? trainEx : which === 'val' ? valEx : testEx;
+      const r = await computeActivations(lower, examples, (missing) => batches(missing, input, { batchSize: opts.batchSize, onSkip }), { base: baseIdentity, cutLayer: cutName, input }, {
+        useCache: opts.cache,
+        onProgress: (e) => onEvent?.({ type: 'progress', stage: `Base activations (${label})`, done: e.done, total: e.total }),
+      });
+      tally.fromCache += r.fromCache;
+      tally.computed += r.computed;
+      const feed: MemoryFeed = { kind: 'memory', x: r.features, shape: r.shape, y: r.kept.map((e) => e.label), stage: 'features' };
+      featureMemo.set(key, feed);
+      return feed;
+    };
+
+    const phase1Config: PhaseConfig = {
+      epochs: opts.epochs,
+      optimizer: { ...defaultOptimizerConfig(), kind: opts.optimizer, learningRate: opts.lr },
+      schedule: { ...defaultScheduleConfig(), kind: opts.schedule },
+      earlyStopping: { ...defaultEarlyStoppingConfig(), patience: opts.patience },
+    };
+    const plans: PhasePlan[] = [
+      {
+        phase: 1,
+        config: phase1Config,
+        prepare: async () => {
+          if (opts.augment) {
+            onEvent?.({ type: 'warning', message: 'augmentation is on: activation caches are bypassed and batches stream through the base every epoch' });
+            return { chain: { frozen: body, head: newHead }, train: streamFeed(trainEx, input, opts.augment, onSkip), val: await features(body, cut.cutLayer, 'val', 'validation', cacheReport.phase1) };
+          }
+          const train = await features(body, cut.cutLayer, 'train', 'training', cacheReport.phase1);
+          const val = await features(body, cut.cutLayer, 'val', 'validation', cacheReport.phase1);
+          onEvent?.({ type: 'stage', message: `Activations: ${cacheReport.phase1.fromCache} from cache, ${cacheReport.phase1.computed} computed` });
+          return { chain: { head: newHead }, train, val };
+        },
+      },
+    ];
+
+    let unfreezeFrom: string | undefined;
+    let fineTune: { lower: LayersModel; cutName: string; upper: LayersModel } | undefined;
+    if (opts.fineTuneEpochs > 0) {
+      const tf = loadTf();
+      const at = opts.unfreezeFrom !== undefined ? (/^\d+$/.test(opts.unfreezeFrom) ? Number(opts.unfreezeFrom) : opts.unfreezeFrom) : Math.max(1, body.layers.length - 1 - opts.fineTuneLayers);
+      const split = splitAt(tf, body, at);
+      unfreezeFrom = split.boundaryLayer;
+      if (!split.lower) throw new ModelError(`--unfreeze-from ${opts.unfreezeFrom ?? at} would unfreeze the whole base`, 'Unfreeze fewer layers (the top 10 by default), so the layers below keep their cached activations.');
+      const lower = split.lower;
+      fineTune = { lower, cutName: split.lowerOutputLayer, upper: split.upper };
+      cacheReport.phase2 = { fromCache: 0, computed: 0 };
+      plans.push({
+        phase: 2,
+        config: {
+          ...phase1Config,
+          epochs: opts.fineTuneEpochs,
+          optimizer: { ...phase1Config.optimizer, learningRate: opts.fineTuneLr ?? opts.lr / 10 },
+        },
+        prepare: async () => {
+          if (opts.augment) return { chain: { frozen: lower, upper: split.upper, head: newHead }, train: streamFeed(trainEx, input, opts.augment, onSkip), val: await features(lower, split.lowerOutputLayer, 'val', 'validation', cacheReport.phase2!) };
+          const train = await features(lower, split.lowerOutputLayer, 'train', 'training, below the unfrozen layers', cacheReport.phase2!);
+          const val = await features(lower, split.lowerOutputLayer, 'val', 'validation, below the unfrozen layers', cacheReport.phase2!);
+          return { chain: { upper: split.upper, head: newHead }, train, val };
+        },
+      });
+    }
+
+    const tb = opts.tensorboard ? tensorBoardLogger(opts.tensorboard) : undefined;
+    const runKey = runKeyOf({ kind: 'transfer', base: baseIdentity, data: opts.data, classes: ds.classes, opts: { ...opts, resume: undefined, overwrite: undefined, tensorboard: undefined } });
+    const tTrain = Date.now();
+    const result = await runPhases(plans, {
+      fit: { batchSize: opts.batchSize, seed: opts.seed, labelSmoothing: opts.labelSmoothing, classWeights: opts.classWeights },
+      runKey,
+      resume,
+      hooks: {
+        onBatch: (event) => onEvent?.({ type: 'batch', event }),
+        onEpoch: (row, event) => {
+          tb?.onEpoch(row, event);
+          onEvent?.({ type: 'epoch', row, event });
+        },
+        onCheckpoint: async (ckpt) => {
+          fs.mkdirSync(path.dirname(ckptFile), { recursive: true });
+          await writeCheckpoint(ckptFile, ckpt);
+        },
+        shouldStop: hooks.shouldStop,
+      },
+      onPhaseStart: (phase, config, resumed) =>
+        onEvent?.({
+          type: 'phase',
+          phase,
+          phases: plans.length,
+          title: phase === 1 ? 'training the new head on the frozen base' : `fine-tuning the base from ${unfreezeFrom} up, at a lower learning rate`,
+          config,
+          resumed,
+        }),
+    });
+    tb?.close();
+    if (result.interrupted) {
+      throw new InterruptedError(`transfer interrupted; checkpoint written to ${ckptFile}`, `Continue with the same command plus --resume.`);
+    }
+    const trainSeconds = (Date.now() - tTrain) / 1000;
+
+    const model = stackModels(body, newHead, 'tl_transfer');
+    onEvent?.({ type: 'stage', message: 'Measuring validation and test accuracy' });
+    // The finished model equals lower -> (unfrozen upper) -> head with BN in inference mode, so the
+    // figures are measured on the activations below the trained part: no second pass through the
+    // frozen base for validation, and the test split's activations land in the cache too.
+    const measureBelow = fineTune ?? { lower: body, cutName: cut.cutLayer, upper: undefined };
+    const measureTally = fineTune ? cacheReport.phase2! : cacheReport.phase1;
+    const evalChain = measureBelow.upper ? { upper: measureBelow.upper, head: newHead } : { head: newHead };
+    const valFeed = await features(measureBelow.lower, measureBelow.cutName, 'val', 'validation', measureTally);
+    const testFeed = testEx.length > 0 ? await features(measureBelow.lower, measureBelow.cutName, 'test', 'test', measureTally) : undefined;
+    const metrics = await measureChain(evalChain, valFeed, testFeed, opts.batchSize, counts.train);
+    const { split, extraFiles } = await runRecords(ds, opts, result.history, onEvent);
+    const seconds = (Date.now() - t0) / 1000;
+    await writeRunDirectory(
+      opts.out,
+      {
+        model,
+        labels: ds.classes,
+        tl: {
+          tlVersion: TL_VERSION,
+          kind: 'transfer',
+          base: opts.base,
+          baseInfo: info,
+          cutLayer: cut.cutLayer,
+          unfreezeFrom,
+          // A later transfer from this run cuts below the new head: the pooled base features.
+          featureLayer: body.layers[body.layers.length - 1].name,
+          input,
+          split,
+          config: opts,
+          timings: { trainSeconds, totalSeconds: seconds },
+          cache: cacheReport,
+          skipped: ds.skipped,
+        },
+        metrics: { ...metrics, phases: result.phases },
+        history: result.history,
+        extraFiles,
+      },
+      { overwrite: opts.overwrite || opts.resume },
+    );
+    fs.rmSync(path.dirname(ckptFile), { recursive: true, force: true });
+    return { outDir: opts.out, base: opts.base, cutLayer: cut.cutLayer, unfreezeFrom, classes: ds.classes, metrics, phases: result.phases, history: result.history, cache: cacheReport, seconds };
+  } finally {
+    // The base, the head and every model cut from them share these weights: free each once.
+    disposeWeights([baseModel, ...(head ? [head] : [])]);
+  }
+}
+
+/** Disposes every weight of the given models once (models cut from one base share weights). */
+function disposeWeights(models: LayersModel[]): void {
+  const seen = new Set<unknown>();
+  for (const m of models) {
+    for (const w of m.weights) {
+      if (seen.has(w)) continue;
+      seen.add(w);
+      w.dispose();
+    }
+  }
+}

@@ -1,0 +1,187 @@
+// pretrain and transfer end to end on the native backend with real PNGs decoded by sharp: the run
+// directory they write, the base's BatchNorm statistics left untouched, activation-cache reuse,
+// seeded repeatability, interrupt + resume, and the CLI's exit codes and --json output.
+import * as fs from 'fs';
+import * as path from 'path';
+import type * as tfTypes from '@tensorflow/tfjs-node';
+import { loadTf } from '../../src/native/load';
+import { pretrain } from '../../src/pipeline/pretrain';
+import { transfer, checkpointPath } from '../../src/pipeline/transfer';
+import { InterruptedError } from '../../src/errors';
+import { colourPng, makeColourFolder, tempDir } from '../evaluate/fixtures';
+import { runCli } from '../evaluate/cli-helper';
+
+const tf = loadTf();
+let work: string;
+let source: string;
+let target: string;
+let sourceRun: string;
+const savedCacheDir = process.env.TL_CACHE_DIR;
+
+/** Small, fast settings shared by every run here (images are 16x16, so the nets are tiny). */
+const QUICK = { batchSize: 8, seed: 7, valSplit: 0.2, testSplit: 0.2 };
+
+async function loadModel(dir: string): Promise<tfTypes.LayersModel> {
+  return tf.loadLayersModel(`file://${path.join(dir, 'model.json')}`);
+}
+
+/** Moving mean/variance of every BatchNormalization layer, by weight name. */
+function bnStatistics(model: tfTypes.LayersModel): Map<string, number[]> {
+  const stats = new Map<string, number[]>();
+  for (const layer of model.layers) {
+    if (layer.getClassName() !== 'BatchNormalization') continue;
+    // Weight names can carry numeric suffixes after a reload, so key by the stat's kind.
+    layer.weights.forEach((w, i) => {
+      const kind = /moving_(mean|variance)/.exec(w.name)?.[0];
+      if (!kind) return;
+      stats.set(`${layer.name}/${kind}`, Array.from(layer.getWeights()[i].dataSync()));
+    });
+  }
+  return stats;
+}
+
+beforeAll(async () => {
+  work = tempDir('pipeline');
+  process.env.TL_CACHE_DIR = path.join(work, 'cache');
+  // Source task: a folder per class (split by content hash), 14 images each, 16x16.
+  source = path.join(work, 'source');
+  const channelOf: Record<string, number> = { red: 0, green: 1, blue: 2 };
+  let seed = 100;
+  for (const [cls, ch] of Object.entries(channelOf)) {
+    for (let i = 0; i < 14; i++) await colourPng(path.join(source, cls, `${cls}-${i}.png`), ch, seed++, 16, 16);
+  }
+  // Target task: a pre-split tree with fewer training images than one batch.
+  target = path.join(work, 'target');
+  await makeColourFolder(target, 3, false);
+  sourceRun = path.join(work, 'runs', 'source');
+  await pretrain({ data: source, out: sourceRun, arch: 'cnn-small', inputSize: 16, epochs: 3, lr: 3e-3, patience: 0, ...QUICK });
+}, 600_000);
+
+afterAll(() => {
+  if (savedCacheDir === undefined) delete process.env.TL_CACHE_DIR;
+  else process.env.TL_CACHE_DIR = savedCacheDir;
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+test('pretrain writes a complete run directory that plain tf.loadLayersModel reads', async () => {
+  for (const f of ['model.json', 'labels.json', 'tl.json', 'metrics.json', 'history.csv', 'split.json']) {
+    expect(fs.existsSync(path.join(sourceRun, f))).toBe(true);
+  }
+  expect(JSON.parse(fs.readFileSync(path.join(sourceRun, 'labels.json'), 'utf8'))).toEqual(['blue', 'green', 'red']);
+  const tl = JSON.parse(fs.readFileSync(path.join(sourceRun, 'tl.json'), 'utf8'));
+  expect(tl.kind).toBe('pretrain');
+  expect(tl.featureLayer).toBe('features');
+  expect(tl.input).toMatchObject({ height: 16, width: 16, channels: 3 });
+  const history = fs.readFileSync(path.join(sourceRun, 'history.csv'), 'utf8').trim().split('\n');
+  expect(history).toHaveLength(1 + 3);
+  const model = await loadModel(sourceRun);
+  expect(model.outputs[0].shape).toEqual([null, 3]);
+  model.dispose();
+  // No temporary sibling is left behind.
+  expect(fs.readdirSync(path.dirname(sourceRun)).filter((n) => n !== 'source')).toEqual([]);
+});
+
+test('transfer: two phases, the base BN statistics stay bit-identical, and the run directory is complete', async () => {
+  const out = path.join(work, 'runs', 'two-phase');
+  const r = await transfer({ base: sourceRun, data: target, out, epochs: 4, fineTuneEpochs: 2, fineTuneLayers: 2, patience: 0, ...QUICK });
+  expect(r.phases.map((p) => p.phase)).toEqual([1, 2]);
+  expect(r.unfreezeFrom).toBeDefined();
+  expect(r.metrics.valAccuracy).toBeGreaterThanOrEqual(0);
+  expect(r.metrics.testCount).toBe(9);
+  // Fewer training images (6) than one batch (8): still one step per epoch.
+  expect(r.history.filter((h) => h.phase === 1)).toHaveLength(4);
+  expect(r.history.filter((h) => h.phase === 2)).toHaveLength(2);
+  const csv = fs.readFileSync(path.join(out, 'history.csv'), 'utf8').trim().split('\n');
+  expect(csv[0].split(',')[0]).toBe('phase');
+  expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['1', '1', '1', '1', '2', '2']);
+  expect(fs.existsSync(path.join(out, 'learning-curves.png'))).toBe(true);
+  expect(fs.existsSync(checkpointPath(out))).toBe(false);
+
+  const base = await loadModel(sourceRun);
+  const result = await loadModel(out);
+  const before = bnStatistics(base);
+  const after = bnStatistics(result);
+  expect(before.size).toBeGreaterThan(0);
+  for (const [name, values] of before) expect(after.get(name)).toEqual(values);
+  // The fine-tuned top of the base did change: phase 2 trained something below the head.
+  const topConv = base.getLayer('conv5').getWeights()[0].dataSync();
+  const tunedConv = result.getLayer('conv5').getWeights()[0].dataSync();
+  expect(Array.from(tunedConv)).not.toEqual(Array.from(topConv));
+  base.dispose();
+  result.dispose();
+}, 600_000);
+
+test('a second run on the same data reads base activations from the cache and repeats the same figures', async () => {
+  const opts = { base: sourceRun, data: target, epochs: 3, fineTuneEpochs: 0, patience: 0, ...QUICK };
+  const first = await transfer({ ...opts, out: path.join(work, 'runs', 'seeded-a') });
+  const second = await transfer({ ...opts, out: path.join(work, 'runs', 'seeded-b') });
+  expect(second.cache.phase1.computed).toBe(0);
+  expect(second.cache.phase1.fromCache).toBe(first.cache.phase1.fromCache + first.cache.phase1.computed);
+  expect(second.history.map((h) => h.loss)).toEqual(first.history.map((h) => h.loss));
+  expect(second.metrics).toEqual(first.metrics);
+  // Another cut layer is another cache key: computed again, not served stale.
+  const third = await transfer({ ...opts, cutLayer: 'conv4', out: path.join(work, 'runs', 'seeded-c') });
+  expect(third.cache.phase1.fromCache).toBe(0);
+  expect(third.cache.phase1.computed).toBeGreaterThan(0);
+}, 600_000);
+
+test('an interrupted transfer leaves no run directory, and --resume ends where an uninterrupted run ends', async () => {
+  const opts = { base: sourceRun, data: target, epochs: 3, fineTuneEpochs: 2, fineTuneLayers: 2, patience: 0, ...QUICK };
+  const whole = await transfer({ ...opts, out: path.join(work, 'runs', 'whole') });
+  const out = path.join(work, 'runs', 'interrupted');
+  let batchesSeen = 0;
+  const stop = transfer({ ...opts, out }, {
+    onEvent: (e) => {
+      if (e.type === 'batch') batchesSeen++;
+    },
+    shouldStop: () => batchesSeen >= 4,
+  });
+  await expect(stop).rejects.toBeInstanceOf(InterruptedError);
+  expect(fs.existsSync(out)).toBe(false);
+  expect(fs.existsSync(checkpointPath(out))).toBe(true);
+  const resumed = await transfer({ ...opts, out, resume: true });
+  expect(resumed.history.map((h) => [h.phase, h.epoch])).toEqual(whole.history.map((h) => [h.phase, h.epoch]));
+  expect(resumed.metrics).toEqual(whole.metrics);
+  expect(fs.existsSync(checkpointPath(out))).toBe(false);
+}, 600_000);
+
+test('no tensors leak across a transfer run', async () => {
+  const before = tf.memory().numTensors;
+  await transfer({ base: sourceRun, data: target, out: path.join(work, 'runs', 'leak'), epochs: 2, fineTuneEpochs: 1, fineTuneLayers: 2, patience: 0, ...QUICK });
+  expect(tf.memory().numTensors).toBe(before);
+}, 600_000);
+
+describe('tl transfer (CLI)', () => {
+  test('--json prints one object with outDir, phases and metrics', async () => {
+    const out = path.join(work, 'runs', 'cli');
+    const r = await runCli(['transfer', '--base', sourceRun, '--data', target, '--out', out, '--epochs', '2', '--fine-tune-epochs', '0', '--batch-size', '8', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.outDir).toBe(out);
+    expect(j.phases).toHaveLength(1);
+    expect(j.metrics.valAccuracy).toBeGreaterThanOrEqual(0);
+    expect(typeof j.metrics.testAccuracy).toBe('number');
+  }, 600_000);
+
+  test('an existing --out is refused (exit 2) and nothing is overwritten', async () => {
+    const out = path.join(work, 'runs', 'cli');
+    const stamp = fs.statSync(path.join(out, 'model.json')).mtimeMs;
+    const r = await runCli(['transfer', '--base', sourceRun, '--data', target, '--out', out, '--epochs', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--overwrite');
+    expect(fs.statSync(path.join(out, 'model.json')).mtimeMs).toBe(stamp);
+  });
+
+  test('a base that does not exist is a model error (exit 4) naming it', async () => {
+    const r = await runCli(['transfer', '--base', path.join(work, 'no-such-run'), '--data', target, '--out', path.join(work, 'runs', 'never')]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain('no-such-run');
+    expect(fs.existsSync(path.join(work, 'runs', 'never'))).toBe(false);
+  });
+
+  test('bad numbers are usage errors naming the flag (exit 2)', async () => {
+    const r = await runCli(['transfer', '--base', sourceRun, '--data', target, '--out', path.join(work, 'runs', 'never'), '--fine-tune-lr', 'fast']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--fine-tune-lr');
+  });
+});
