@@ -15,6 +15,7 @@ import {
   runKeyOf,
   runPhases,
   splitAt,
+  splitPointAtOrBelow,
   tensorBoardLogger,
   writeCheckpoint,
   ClassWeightSpec,
@@ -203,7 +204,15 @@ export async function transfer(
     let fineTune: { lower: LayersModel; cutName: string; upper: LayersModel } | undefined;
     if (opts.fineTuneEpochs > 0) {
       const tf = loadTf();
-      const at = opts.unfreezeFrom !== undefined ? (/^\d+$/.test(opts.unfreezeFrom) ? Number(opts.unfreezeFrom) : opts.unfreezeFrom) : Math.max(1, body.layers.length - 1 - opts.fineTuneLayers);
+      // --fine-tune-layers K: the top K layers below the pooling, moved down to the start of a
+      // block when K would land inside one (a skip connection crossing the cut).
+      const topK = Math.max(1, body.layers.length - 1 - opts.fineTuneLayers);
+      const at =
+        opts.unfreezeFrom !== undefined
+          ? /^\d+$/.test(opts.unfreezeFrom)
+            ? Number(opts.unfreezeFrom)
+            : opts.unfreezeFrom
+          : (splitPointAtOrBelow(body, topK) ?? topK);
       const split = splitAt(tf, body, at);
       unfreezeFrom = split.boundaryLayer;
       if (!split.lower) throw new ModelError(`--unfreeze-from ${opts.unfreezeFrom ?? at} would unfreeze the whole base`, 'Unfreeze fewer layers (the top 10 by default), so the layers below keep their cached activations.');

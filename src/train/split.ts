@@ -142,3 +142,18 @@ export function splitAt(tf: Tf, model: tfTypes.LayersModel, at: string | number)
   const lower = isModelInput ? null : tf.model({ inputs: model.inputs, outputs: boundary });
   return { lower, upper, boundaryLayer: name, boundaryIndex: k, lowerOutputLayer: boundary.sourceLayer.name, boundaryShape };
 }
+
+/**
+ * The highest layer index <= k where splitAt works (one tensor crosses, something lies above),
+ * so "unfreeze the top K layers" can move down to the start of a residual block instead of
+ * failing inside one. Undefined when no layer at or below k works.
+ */
+export function splitPointAtOrBelow(model: tfTypes.LayersModel, k: number): number | undefined {
+  const tensors = graphTensors(model);
+  const outputs = new Set((model.outputs as SymbolicTensor[]).map((o) => o.id));
+  for (let j = Math.min(k, model.layers.length - 1); j > 0; j--) {
+    const crossing = crossingTensors(model, j, tensors);
+    if (crossing.length === 1 && !outputs.has(crossing[0].id)) return j;
+  }
+  return undefined;
+}

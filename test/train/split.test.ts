@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../../src/native/load';
-import { splitAt, tensorBoardLogger } from '../../src/train';
+import { splitAt, splitPointAtOrBelow, tensorBoardLogger } from '../../src/train';
 
 const tf = loadTf();
 
@@ -61,6 +61,14 @@ describe('splitAt', () => {
     } catch (e) {
       expect((e as { hint?: string }).hint).toMatch(/res_c2|res_c4/);
     }
+  });
+
+  test('splitPointAtOrBelow moves a cut inside the residual block down to its start', () => {
+    const index = (name: string) => model.layers.findIndex((l) => l.name === name);
+    expect(splitPointAtOrBelow(model, index('res_add'))).toBe(index('res_c2'));
+    expect(splitPointAtOrBelow(model, index('res_c3'))).toBe(index('res_c2'));
+    expect(splitPointAtOrBelow(model, index('res_c4'))).toBe(index('res_c4'));
+    expect(splitPointAtOrBelow(model, 0)).toBeUndefined();
   });
 
   test('an unknown layer name lists nearby names', () => {

@@ -1,0 +1,7 @@
+// The pipeline room's API: the two training verbs, their options and events.
+export { pretrain, defaultPretrainOptions } from './pretrain';
+export type { PretrainOptions, PretrainResult } from './pretrain';
+export { transfer, defaultTransferOptions, checkpointPath } from './transfer';
+export type { TransferOptions, TransferResult } from './transfer';
+export type { RunMetrics } from './common';
+export type { PipelineEvent, PipelineListener } from './events';
