@@ -3,7 +3,6 @@
 import { loadDataset, writeSplitAssignment, Dataset, DataOptions } from '../data';
 import type { TlSplitInfo } from '../models';
 import { evaluateChain, Feed, HistoryRow, TrainableChain } from '../train';
-import type * as tfTypes from '@tensorflow/tfjs-node';
 import type { PipelineListener } from './events';
 
 export const TL_VERSION: string = require('../../package.json').version;
@@ -48,12 +47,7 @@ export interface RunMetrics {
   valCount: number;
 }
 
-/** Validation (and test, when there is a test feed) loss and accuracy of the finished model. */
-export async function measureRun(model: tfTypes.LayersModel, val: Feed, test: Feed | undefined, batchSize: number, trainCount: number): Promise<RunMetrics> {
-  return measureChain({ head: model }, val, test, batchSize, trainCount);
-}
-
-/** The same, for a model given as a chain (upper part and head) over precomputed activations. */
+/** Validation (and test, when there is a test feed) loss and accuracy of the finished model, given as a chain (optional upper part, head) over its feeds. */
 export async function measureChain(chain: TrainableChain, val: Feed, test: Feed | undefined, batchSize: number, trainCount: number): Promise<RunMetrics> {
   const valEval = await evaluateChain(chain, val, batchSize);
   const testEval = test ? await evaluateChain(chain, test, batchSize) : undefined;
@@ -88,4 +82,9 @@ export async function runRecords(
     assignmentFile: 'split.json',
   };
   return { split, extraFiles };
+}
+
+/** Drops keys whose value is undefined, so they do not override defaults in a spread. */
+export function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

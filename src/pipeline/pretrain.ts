@@ -16,7 +16,7 @@ import {
 } from '../train';
 import { DataError, InterruptedError } from '../errors';
 import { inputFeed } from './feeds';
-import { loadDataWithEvents, measureRun, runRecords, splitCounts, TL_VERSION, RunMetrics } from './common';
+import { loadDataWithEvents, measureChain, runRecords, splitCounts, stripUndefined, TL_VERSION, RunMetrics } from './common';
 import type { PipelineListener } from './events';
 
 export interface PretrainOptions {
@@ -139,7 +139,7 @@ export async function pretrain(
     onEvent?.({ type: 'stage', message: 'Measuring validation and test accuracy' });
     const testExamples = examplesOf(ds, 'test');
     const test = testExamples.length > 0 ? await inputFeed(testExamples, input, { batchSize: opts.batchSize, onSkip }) : undefined;
-    const metrics = await measureRun(model, val, test, opts.batchSize, counts.train);
+    const metrics = await measureChain({ head: model }, val, test, opts.batchSize, counts.train);
     const { split, extraFiles } = await runRecords(ds, opts, result.history, onEvent);
     const seconds = (Date.now() - t0) / 1000;
     await writeRunDirectory(
@@ -170,6 +170,3 @@ export async function pretrain(
   }
 }
 
-export function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}

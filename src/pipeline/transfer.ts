@@ -31,10 +31,9 @@ import {
 import { DataError, InterruptedError, ModelError, UsageError } from '../errors';
 import { loadTf } from '../native';
 import { streamFeed } from './feeds';
-import { loadDataWithEvents, measureChain, runRecords, splitCounts, TL_VERSION, RunMetrics } from './common';
+import { loadDataWithEvents, measureChain, runRecords, splitCounts, stripUndefined, TL_VERSION, RunMetrics } from './common';
 import type { LayersModel } from '@tensorflow/tfjs-node';
 import type { PipelineListener } from './events';
-import { stripUndefined } from './pretrain';
 
 export interface TransferOptions {
   base: string;
@@ -131,7 +130,8 @@ export async function transfer(
   const { model: baseModel, info } = await resolveBase(opts.base, {
     onProgress: (e) => onEvent?.({ type: 'progress', stage: `Downloading ${opts.base}`, done: e.done, total: e.total }),
   });
-  let head: LayersModel | undefined;
+  // Models whose weights this run owns; the cut body, split parts and stacked model share them.
+  const owned: LayersModel[] = [baseModel];
   try {
     const input: InputSpec = { ...info.input, resize: opts.resize ?? info.input.resize };
     const ds = await loadDataWithEvents(opts.data, { valSplit: opts.valSplit, testSplit: opts.testSplit, seed: opts.seed, limitPerClass: opts.limitPerClass }, onEvent);
@@ -147,8 +147,8 @@ export async function transfer(
     const cut = cutAt(baseModel, opts.cutLayer ?? info.featureLayer);
     const body = cut.body;
     const featureDim = body.outputs[0].shape[1] as number;
-    head = buildHead(featureDim, ds.classes.length, opts.head, opts.seed);
-    const newHead = head;
+    const head = buildHead(featureDim, ds.classes.length, opts.head, opts.seed);
+    owned.push(head);
     const onSkip = (file: { id: string; reason: string }) => onEvent?.({ type: 'skip', file });
     const trainEx = examplesOf(ds, 'train');
     const valEx = examplesOf(ds, 'val');
@@ -190,12 +190,12 @@ export async function transfer(
         prepare: async () => {
           if (opts.augment) {
             onEvent?.({ type: 'warning', message: 'augmentation is on: activation caches are bypassed and batches stream through the base every epoch' });
-            return { chain: { frozen: body, head: newHead }, train: streamFeed(trainEx, input, opts.augment, onSkip), val: await features(body, cut.cutLayer, 'val', 'validation', cacheReport.phase1) };
+            return { chain: { frozen: body, head }, train: streamFeed(trainEx, input, opts.augment, onSkip), val: await features(body, cut.cutLayer, 'val', 'validation', cacheReport.phase1) };
           }
           const train = await features(body, cut.cutLayer, 'train', 'training', cacheReport.phase1);
           const val = await features(body, cut.cutLayer, 'val', 'validation', cacheReport.phase1);
           onEvent?.({ type: 'stage', message: `Activations: ${cacheReport.phase1.fromCache} from cache, ${cacheReport.phase1.computed} computed` });
-          return { chain: { head: newHead }, train, val };
+          return { chain: { head }, train, val };
         },
       },
     ];
@@ -227,10 +227,10 @@ export async function transfer(
           optimizer: { ...phase1Config.optimizer, learningRate: opts.fineTuneLr ?? opts.lr / 10 },
         },
         prepare: async () => {
-          if (opts.augment) return { chain: { frozen: lower, upper: split.upper, head: newHead }, train: streamFeed(trainEx, input, opts.augment, onSkip), val: await features(lower, split.lowerOutputLayer, 'val', 'validation', cacheReport.phase2!) };
+          if (opts.augment) return { chain: { frozen: lower, upper: split.upper, head }, train: streamFeed(trainEx, input, opts.augment, onSkip), val: await features(lower, split.lowerOutputLayer, 'val', 'validation', cacheReport.phase2!) };
           const train = await features(lower, split.lowerOutputLayer, 'train', 'training, below the unfrozen layers', cacheReport.phase2!);
           const val = await features(lower, split.lowerOutputLayer, 'val', 'validation, below the unfrozen layers', cacheReport.phase2!);
-          return { chain: { upper: split.upper, head: newHead }, train, val };
+          return { chain: { upper: split.upper, head }, train, val };
         },
       });
     }
@@ -270,14 +270,14 @@ export async function transfer(
     }
     const trainSeconds = (Date.now() - tTrain) / 1000;
 
-    const model = stackModels(body, newHead, 'tl_transfer');
+    const model = stackModels(body, head, 'tl_transfer');
     onEvent?.({ type: 'stage', message: 'Measuring validation and test accuracy' });
     // The finished model equals lower -> (unfrozen upper) -> head with BN in inference mode, so the
     // figures are measured on the activations below the trained part: no second pass through the
     // frozen base for validation, and the test split's activations land in the cache too.
     const measureBelow = fineTune ?? { lower: body, cutName: cut.cutLayer, upper: undefined };
     const measureTally = fineTune ? cacheReport.phase2! : cacheReport.phase1;
-    const evalChain = measureBelow.upper ? { upper: measureBelow.upper, head: newHead } : { head: newHead };
+    const evalChain = measureBelow.upper ? { upper: measureBelow.upper, head } : { head };
     const valFeed = await features(measureBelow.lower, measureBelow.cutName, 'val', 'validation', measureTally);
     const testFeed = testEx.length > 0 ? await features(measureBelow.lower, measureBelow.cutName, 'test', 'test', measureTally) : undefined;
     const metrics = await measureChain(evalChain, valFeed, testFeed, opts.batchSize, counts.train);
@@ -313,8 +313,7 @@ export async function transfer(
     fs.rmSync(path.dirname(ckptFile), { recursive: true, force: true });
     return { outDir: opts.out, base: opts.base, cutLayer: cut.cutLayer, unfreezeFrom, classes: ds.classes, metrics, phases: result.phases, history: result.history, cache: cacheReport, seconds };
   } finally {
-    // The base, the head and every model cut from them share these weights: free each once.
-    disposeWeights([baseModel, ...(head ? [head] : [])]);
+    disposeWeights(owned);
   }
 }
 
