@@ -5,9 +5,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { listFiles, savedTinyModel, serveModel, tempDir, type TestServer } from './helpers';
 
-// Each test spawns bin/tl, which loads TensorFlow (25-40 s on a loaded 2-core machine) and
-// builds the model: 120 s was not always enough there.
-jest.setTimeout(400_000);
 
 const ROOT = path.join(__dirname, '..', '..');
 const BIN = path.join(ROOT, 'bin', 'tl');
