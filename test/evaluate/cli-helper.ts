@@ -1,5 +1,5 @@
 // Runs the tl CLI in-process (the same main() bin/tl calls) and captures stdout, stderr and the
-// exit code, so command tests do not pay a TensorFlow start-up per call.
+// exit code, so command tests do not pay a TensorFlow start-up per call (25-60 s on a loaded VM).
 import { main } from '../../src/cli/main';
 
 export interface CliRun {
@@ -8,9 +8,23 @@ export interface CliRun {
   stderr: string;
 }
 
-export async function runCli(args: string[]): Promise<CliRun> {
+/**
+ * `env` entries are set for the duration of the call only (undefined removes a variable).
+ * stdout and stderr look like pipes to the command, as they do under CI, so progress comes
+ * as plain lines even when jest itself runs in a terminal.
+ */
+export async function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
+  const savedEnv: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env)) {
+    savedEnv[k] = process.env[k];
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  const savedTty = [process.stdout.isTTY, process.stderr.isTTY];
+  process.stdout.isTTY = false;
+  process.stderr.isTTY = false;
   const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stdout += chunk.toString();
     return true;
@@ -26,6 +40,11 @@ export async function runCli(args: string[]): Promise<CliRun> {
   } finally {
     out.mockRestore();
     err.mockRestore();
+    [process.stdout.isTTY, process.stderr.isTTY] = savedTty;
+    for (const [k, v] of Object.entries(savedEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
   const code = Number(process.exitCode ?? 0);
   process.exitCode = before;

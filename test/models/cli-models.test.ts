@@ -1,8 +1,11 @@
-// End-to-end `tl models ...` through bin/tl (the compiled dist/, as `npm test` builds it first),
-// against a temp cache and a local HTTP server: exit codes, JSON on stdout, messages on stderr.
+// `tl models ...` against a temp cache and a local HTTP server: exit codes, JSON on stdout,
+// messages on stderr. `models list` goes through bin/tl (the compiled dist/, as `npm test` builds
+// it first); the commands that load TensorFlow run in-process, which saves a 25-60 s TensorFlow
+// start-up per call on a loaded machine.
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { runCli } from '../evaluate/cli-helper';
 import { listFiles, savedTinyModel, serveModel, tempDir, type TestServer } from './helpers';
 
 
@@ -19,7 +22,8 @@ interface Run {
   stderr: string;
 }
 
-function tl(args: string[], env: Record<string, string> = {}): Promise<Run> {
+/** bin/tl in a child process. */
+function tlProcess(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
@@ -34,6 +38,11 @@ function tl(args: string[], env: Record<string, string> = {}): Promise<Run> {
   });
 }
 
+/** The same command in this process, with the same environment. */
+function tl(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return runCli(args, { TL_CACHE_DIR: cache, TL_MODEL_BASE_URL: server.base, NO_COLOR: '1', ...env });
+}
+
 beforeAll(async () => {
   saved = await savedTinyModel();
   server = await serveModel('mobilenet_v1_0.50_160', saved.files);
@@ -46,7 +55,7 @@ afterAll(async () => {
 });
 
 test('models list --json: every zoo entry with its status, nothing cached yet', async () => {
-  const r = await tl(['models', 'list', '--json']);
+  const r = await tlProcess(['models', 'list', '--json']);
   expect(r.code).toBe(0);
   const { models } = JSON.parse(r.stdout);
   expect(models).toHaveLength(18);
