@@ -341,6 +341,10 @@ export async function trainPhase(phase: PhaseNumber, setup: PhaseSetup, cfg: Pha
           accuracy: p.correct / p.seen,
           lr,
         });
+        // In-memory feeds resolve at once, so `for await` alone never leaves the microtask queue
+        // and a SIGINT/SIGTERM handler (a macrotask) would only run after the whole phase.
+        // Yielding once per batch costs microseconds and lets the interrupt flag rise in time.
+        await yieldToEventLoop();
         if (hooks.shouldStop?.() && step < stepsPerEpoch) {
           // Mid-epoch: record the running sums so the resumed epoch reports the same figures.
           progress.partial = { ...p, seconds: p.seconds + (Date.now() - epochStart) / 1000 };
@@ -409,4 +413,9 @@ function disposeOptimizer(optimizer: tfTypes.Optimizer): void {
   optimizer.dispose();
   const c = (optimizer as unknown as { c?: tfTypes.Tensor }).c;
   if (c && !c.isDisposed) c.dispose();
+}
+
+/** Resolves after pending I/O and signal callbacks have run. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

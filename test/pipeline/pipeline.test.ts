@@ -1,6 +1,7 @@
 // pretrain and transfer end to end on the native backend with real PNGs decoded by sharp: the run
 // directory they write, the base's BatchNorm statistics left untouched, activation-cache reuse,
 // seeded repeatability, interrupt + resume, and the CLI's exit codes and --json output.
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import type * as tfTypes from '@tensorflow/tfjs-node';
@@ -185,3 +186,35 @@ describe('tl transfer (CLI)', () => {
     expect(r.stderr).toContain('--fine-tune-lr');
   });
 });
+
+test('a real SIGTERM to bin/tl transfer: the batch finishes, a checkpoint is written, exit 130, no run directory', async () => {
+  // A child process, because the signal must reach a real process through its event loop
+  // (jest's sandboxed `process` does not receive signals).
+  const out = path.join(work, 'runs', 'signalled');
+  const bin = path.join(__dirname, '..', '..', 'bin', 'tl');
+  const args = ['transfer', '--base', sourceRun, '--data', target, '--out', out, '--epochs', '500', '--fine-tune-epochs', '0', '--batch-size', '1', '--patience', '0'];
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, NO_COLOR: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let signalled = false;
+  const onData = (d: Buffer) => {
+    output += d.toString();
+    // Plain progress lines (not a terminal): signal once the first epoch is under way.
+    if (!signalled && /epoch 1\/500/.test(output)) {
+      signalled = true;
+      child.kill('SIGTERM');
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  expect(signalled).toBe(true);
+  expect(output).toContain('SIGTERM: finishing the current batch');
+  expect(code).toBe(130);
+  expect(fs.existsSync(out)).toBe(false);
+  expect(fs.existsSync(checkpointPath(out))).toBe(true);
+  expect(output).not.toMatch(/epoch 500\/500/);
+}, 600_000);
+
