@@ -1,8 +1,11 @@
 // Pieces pretrain and transfer share: the tl version, loading data with events, and the
 // learning-curve plot (a plot failure never costs the trained model).
+import * as fs from 'fs';
+import * as path from 'path';
 import { loadDataset, writeSplitAssignment, Dataset, DataOptions } from '../data';
 import type { TlSplitInfo } from '../models';
-import { evaluateChain, Feed, HistoryRow, TrainableChain } from '../train';
+import { evaluateChain, readCheckpoint, writeCheckpoint, Feed, HistoryRow, TrainableChain, TrainCheckpoint } from '../train';
+import { UsageError } from '../errors';
 import type { PipelineListener } from './events';
 
 export const TL_VERSION: string = require('../../package.json').version;
@@ -15,6 +18,33 @@ export async function loadDataWithEvents(spec: string, opts: DataOptions, onEven
   });
   for (const s of ds.skipped) onEvent?.({ type: 'skip', file: s });
   return ds;
+}
+
+/** Where an interrupted run keeps its checkpoint: beside --out, never inside it. */
+export function checkpointPath(out: string): string {
+  return `${path.resolve(out)}.checkpoint/train.ckpt`;
+}
+
+/** The checkpoint a --resume run continues from (null without --resume); a missing one is a usage error. */
+export async function checkpointToResume(out: string, resume: boolean): Promise<TrainCheckpoint | null> {
+  if (!resume) return null;
+  const file = checkpointPath(out);
+  if (!fs.existsSync(file)) throw new UsageError(`--resume: no checkpoint at ${file}`, `Run without --resume, or point --out at the interrupted run's directory.`);
+  return readCheckpoint(file);
+}
+
+/** The runPhases hook that stores each checkpoint of the run writing `out`. */
+export function checkpointWriter(out: string): (ckpt: TrainCheckpoint) => Promise<void> {
+  const file = checkpointPath(out);
+  return async (ckpt) => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    await writeCheckpoint(file, ckpt);
+  };
+}
+
+/** Removes the checkpoint once the run directory is in place. */
+export function removeCheckpoint(out: string): void {
+  fs.rmSync(path.dirname(checkpointPath(out)), { recursive: true, force: true });
 }
 
 /** Learning-curve PNG, or undefined with a warning when rendering fails. */

@@ -1,7 +1,8 @@
 // The pipeline room's API: the two training verbs, their options and events.
 export { pretrain, defaultPretrainOptions } from './pretrain';
 export type { PretrainOptions, PretrainResult } from './pretrain';
-export { transfer, defaultTransferOptions, checkpointPath } from './transfer';
+export { transfer, defaultTransferOptions } from './transfer';
+export { checkpointPath } from './common';
 export type { TransferOptions, TransferResult } from './transfer';
 export type { RunMetrics } from './common';
 export type { PipelineEvent, PipelineListener } from './events';

@@ -16,7 +16,19 @@ import {
 } from '../train';
 import { DataError, InterruptedError } from '../errors';
 import { inputFeed } from './feeds';
-import { loadDataWithEvents, measureChain, runRecords, splitCounts, stripUndefined, TL_VERSION, RunMetrics } from './common';
+import {
+  checkpointPath,
+  checkpointToResume,
+  checkpointWriter,
+  loadDataWithEvents,
+  measureChain,
+  removeCheckpoint,
+  runRecords,
+  splitCounts,
+  stripUndefined,
+  TL_VERSION,
+  RunMetrics,
+} from './common';
 import type { PipelineListener } from './events';
 
 export interface PretrainOptions {
@@ -42,6 +54,8 @@ export interface PretrainOptions {
   resize: ResizeMode;
   classWeights: ClassWeightSpec;
   labelSmoothing: number;
+  /** Continue from the checkpoint of an interrupted run with this --out. */
+  resume: boolean;
 }
 
 export function defaultPretrainOptions(): Omit<PretrainOptions, 'data' | 'out'> {
@@ -62,6 +76,7 @@ export function defaultPretrainOptions(): Omit<PretrainOptions, 'data' | 'out'> 
     resize: 'cover',
     classWeights: 'none',
     labelSmoothing: 0,
+    resume: false,
   };
 }
 
@@ -85,7 +100,8 @@ export async function pretrain(
   const opts = { ...defaultPretrainOptions(), ...stripUndefined(options) } as PretrainOptions;
   const onEvent = hooks.onEvent;
   const t0 = Date.now();
-  checkOutDir(opts.out, opts.overwrite); // refuse before spending minutes on training
+  checkOutDir(opts.out, opts.overwrite || opts.resume); // refuse before spending minutes on training
+  const resume = await checkpointToResume(opts.out, opts.resume);
 
   const ds = await loadDataWithEvents(opts.data, { valSplit: opts.valSplit, testSplit: opts.testSplit, seed: opts.seed, limitPerClass: opts.limitPerClass }, onEvent);
   const counts = splitCounts(ds);
@@ -123,17 +139,21 @@ export async function pretrain(
       [{ phase: 1, config: phaseConfig, prepare: async () => ({ chain: { head: model }, train, val }) }],
       {
         fit,
-        runKey: runKeyOf({ kind: 'pretrain', opts, classes: ds.classes }),
+        runKey: runKeyOf({ kind: 'pretrain', opts: { ...opts, resume: undefined, overwrite: undefined }, classes: ds.classes }),
+        resume,
         hooks: {
           onBatch: (event) => onEvent?.({ type: 'batch', event }),
           onEpoch: (row, event) => onEvent?.({ type: 'epoch', row, event }),
+          onCheckpoint: checkpointWriter(opts.out),
           shouldStop: hooks.shouldStop,
         },
         onPhaseStart: (phase, config, resumed) =>
           onEvent?.({ type: 'phase', phase, phases: 1, title: `Training ${arch} from scratch on ${ds.classes.length} classes`, config, resumed }),
       },
     );
-    if (result.interrupted) throw new InterruptedError(`pretraining interrupted; nothing was written to ${opts.out}`);
+    if (result.interrupted) {
+      throw new InterruptedError(`pretraining interrupted; checkpoint written to ${checkpointPath(opts.out)}`, 'Continue with the same command plus --resume.');
+    }
     const trainSeconds = (Date.now() - tTrain) / 1000;
 
     onEvent?.({ type: 'stage', message: 'Measuring validation and test accuracy' });
@@ -162,8 +182,9 @@ export async function pretrain(
         history: result.history,
         extraFiles,
       },
-      { overwrite: opts.overwrite },
+      { overwrite: opts.overwrite || opts.resume },
     );
+    removeCheckpoint(opts.out);
     return { outDir: opts.out, arch, input, classes: ds.classes, metrics, phases: result.phases, history: result.history, seconds };
   } finally {
     model.dispose();

@@ -2,8 +2,6 @@
 // cached activations; phase 2 unfreezes the top of the base and fine-tunes it (and the head) at a
 // lower rate on cached activations of the still-frozen layers below. BatchNormalization layers of
 // the base run in inference mode throughout (the train room applies the base with training:false).
-import * as fs from 'fs';
-import * as path from 'path';
 import { batches, examplesOf, Example, InputSpec, AugmentConfig, ResizeMode } from '../data';
 import { buildHead, checkOutDir, cutAt, defaultHeadConfig, HeadConfig, resolveBase, stackModels, writeRunDirectory } from '../models';
 import {
@@ -11,13 +9,11 @@ import {
   defaultEarlyStoppingConfig,
   defaultOptimizerConfig,
   defaultScheduleConfig,
-  readCheckpoint,
   runKeyOf,
   runPhases,
   splitAt,
   splitPointAtOrBelow,
   tensorBoardLogger,
-  writeCheckpoint,
   ClassWeightSpec,
   HistoryRow,
   MemoryFeed,
@@ -26,12 +22,23 @@ import {
   PhasePlan,
   PhaseSummary,
   ScheduleKind,
-  TrainCheckpoint,
 } from '../train';
-import { DataError, InterruptedError, ModelError, UsageError } from '../errors';
+import { DataError, InterruptedError, ModelError } from '../errors';
 import { loadTf } from '../native';
 import { streamFeed } from './feeds';
-import { loadDataWithEvents, measureChain, runRecords, splitCounts, stripUndefined, TL_VERSION, RunMetrics } from './common';
+import {
+  checkpointPath,
+  checkpointToResume,
+  checkpointWriter,
+  loadDataWithEvents,
+  measureChain,
+  removeCheckpoint,
+  runRecords,
+  splitCounts,
+  stripUndefined,
+  TL_VERSION,
+  RunMetrics,
+} from './common';
 import type { LayersModel } from '@tensorflow/tfjs-node';
 import type { PipelineListener } from './events';
 
@@ -106,11 +113,6 @@ export interface TransferResult {
   seconds: number;
 }
 
-/** Where an interrupted run keeps its checkpoint: beside --out, never inside it. */
-export function checkpointPath(out: string): string {
-  return `${path.resolve(out)}.checkpoint/train.ckpt`;
-}
-
 export async function transfer(
   options: Partial<TransferOptions> & { base: string; data: string; out: string },
   hooks: { onEvent?: PipelineListener; shouldStop?: () => boolean } = {},
@@ -119,12 +121,7 @@ export async function transfer(
   const onEvent = hooks.onEvent;
   const t0 = Date.now();
   checkOutDir(opts.out, opts.overwrite || opts.resume);
-  const ckptFile = checkpointPath(opts.out);
-  let resume: TrainCheckpoint | null = null;
-  if (opts.resume) {
-    if (!fs.existsSync(ckptFile)) throw new UsageError(`--resume: no checkpoint at ${ckptFile}`, `Run without --resume, or point --out at the interrupted run's directory.`);
-    resume = await readCheckpoint(ckptFile);
-  }
+  const resume = await checkpointToResume(opts.out, opts.resume);
 
   onEvent?.({ type: 'stage', message: `Loading base ${opts.base}` });
   const { model: baseModel, info } = await resolveBase(opts.base, {
@@ -248,10 +245,7 @@ export async function transfer(
           tb?.onEpoch(row, event);
           onEvent?.({ type: 'epoch', row, event });
         },
-        onCheckpoint: async (ckpt) => {
-          fs.mkdirSync(path.dirname(ckptFile), { recursive: true });
-          await writeCheckpoint(ckptFile, ckpt);
-        },
+        onCheckpoint: checkpointWriter(opts.out),
         shouldStop: hooks.shouldStop,
       },
       onPhaseStart: (phase, config, resumed) =>
@@ -266,7 +260,7 @@ export async function transfer(
     });
     tb?.close();
     if (result.interrupted) {
-      throw new InterruptedError(`transfer interrupted; checkpoint written to ${ckptFile}`, `Continue with the same command plus --resume.`);
+      throw new InterruptedError(`transfer interrupted; checkpoint written to ${checkpointPath(opts.out)}`, `Continue with the same command plus --resume.`);
     }
     const trainSeconds = (Date.now() - tTrain) / 1000;
 
@@ -310,7 +304,7 @@ export async function transfer(
       },
       { overwrite: opts.overwrite || opts.resume },
     );
-    fs.rmSync(path.dirname(ckptFile), { recursive: true, force: true });
+    removeCheckpoint(opts.out);
     return { outDir: opts.out, base: opts.base, cutLayer: cut.cutLayer, unfreezeFrom, classes: ds.classes, metrics, phases: result.phases, history: result.history, cache: cacheReport, seconds };
   } finally {
     disposeWeights(owned);

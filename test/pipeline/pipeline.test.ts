@@ -7,7 +7,8 @@ import * as path from 'path';
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../../src/native/load';
 import { pretrain } from '../../src/pipeline/pretrain';
-import { transfer, checkpointPath } from '../../src/pipeline/transfer';
+import { transfer } from '../../src/pipeline/transfer';
+import { checkpointPath } from '../../src/pipeline/common';
 import { InterruptedError } from '../../src/errors';
 import { colourPng, makeColourFolder, tempDir } from '../evaluate/fixtures';
 import { runCli } from '../evaluate/cli-helper';
@@ -17,10 +18,13 @@ let work: string;
 let source: string;
 let target: string;
 let sourceRun: string;
+let sourceResult: Awaited<ReturnType<typeof pretrain>>;
 const savedCacheDir = process.env.TL_CACHE_DIR;
 
 /** Small, fast settings shared by every run here (images are 16x16, so the nets are tiny). */
 const QUICK = { batchSize: 8, seed: 7, valSplit: 0.2, testSplit: 0.2 };
+/** The settings of the source run in beforeAll (also used to interrupt and resume one). */
+const PRETRAIN_OPTS = { arch: 'cnn-small' as const, inputSize: 16, epochs: 3, lr: 3e-3, patience: 0, ...QUICK };
 
 async function loadModel(dir: string): Promise<tfTypes.LayersModel> {
   return tf.loadLayersModel(`file://${path.join(dir, 'model.json')}`);
@@ -55,7 +59,7 @@ beforeAll(async () => {
   target = path.join(work, 'target');
   await makeColourFolder(target, 3, false);
   sourceRun = path.join(work, 'runs', 'source');
-  await pretrain({ data: source, out: sourceRun, arch: 'cnn-small', inputSize: 16, epochs: 3, lr: 3e-3, patience: 0, ...QUICK });
+  sourceResult = await pretrain({ data: source, out: sourceRun, ...PRETRAIN_OPTS });
 }, 600_000);
 
 afterAll(() => {
@@ -81,6 +85,25 @@ test('pretrain writes a complete run directory that plain tf.loadLayersModel rea
   // No temporary sibling is left behind.
   expect(fs.readdirSync(path.dirname(sourceRun)).filter((n) => n !== 'source')).toEqual([]);
 });
+
+test('an interrupted pretrain leaves a checkpoint and no run directory; --resume ends where the uninterrupted run ended', async () => {
+  const out = path.join(work, 'runs', 'pretrain-interrupted');
+  let batchesSeen = 0;
+  const stop = pretrain({ data: source, out, ...PRETRAIN_OPTS }, {
+    onEvent: (e) => {
+      if (e.type === 'batch') batchesSeen++;
+    },
+    shouldStop: () => batchesSeen >= 5, // mid-epoch 2
+  });
+  await expect(stop).rejects.toBeInstanceOf(InterruptedError);
+  expect(fs.existsSync(out)).toBe(false);
+  expect(fs.existsSync(checkpointPath(out))).toBe(true);
+  const resumed = await pretrain({ data: source, out, ...PRETRAIN_OPTS, resume: true });
+  expect(resumed.history).toEqual(sourceResult.history.map((h) => ({ ...h, seconds: expect.any(Number) })));
+  expect(resumed.metrics).toEqual(sourceResult.metrics);
+  expect(fs.existsSync(checkpointPath(out))).toBe(false);
+  expect(fs.existsSync(path.join(out, 'model.json'))).toBe(true);
+}, 600_000);
 
 test('transfer: two phases, the base BN statistics stay bit-identical, and the run directory is complete', async () => {
   const out = path.join(work, 'runs', 'two-phase');

@@ -10,6 +10,7 @@ interface PretrainFlags extends RawDataFlags, RawTrainingFlags {
   alpha?: string;
   inputSize?: string;
   overwrite?: boolean;
+  resume?: boolean;
   json?: boolean;
 }
 
@@ -27,6 +28,7 @@ async function runPretrain(flags: PretrainFlags, verbose: boolean): Promise<void
       {
         out: flags.out,
         overwrite: Boolean(flags.overwrite),
+        resume: Boolean(flags.resume),
         arch: flags.arch as 'auto' | 'cnn-small' | 'mobilenet-v1-style',
         alpha: positiveNumber('--alpha', flags.alpha, 1),
         inputSize: positiveInt('--input-size', flags.inputSize, 8),
@@ -59,6 +61,7 @@ export function registerPretrain(program: Command): void {
     .option('--alpha <x>', 'width multiplier of mobilenet-v1-style', '0.25')
     .option('--input-size <n>', 'square input size for image folders (built-in sets use 28x28x1)', '96')
     .option('--overwrite', 'replace an existing --out directory')
+    .option('--resume', 'continue an interrupted run with the same --out from its checkpoint')
     .option('--json', 'print one JSON object on stdout (outDir, metrics.valAccuracy, metrics.testAccuracy, ...)');
   addDataOptions(cmd, { required: true });
   addTrainingOptions(cmd, { epochs: 12, batchSize: 64, lr: 1e-3, patience: 3 });
@@ -68,6 +71,7 @@ export function registerPretrain(program: Command): void {
       `
 Examples:
   $ tl pretrain --data fashion-mnist:0-4 --out models/source
+  $ tl pretrain --data fashion-mnist:0-4 --out models/source --resume   # after Ctrl-C
   $ tl pretrain --data ./big-source-set --arch mobilenet-v1-style --alpha 0.5 --out models/source
   $ tl pretrain --data fashion-mnist:5-9 --limit-per-class 20 --out runs/scratch   # a from-scratch baseline`,
     )
