@@ -1,11 +1,11 @@
-// Pieces pretrain and transfer share: the tl version, loading data with events, and the
-// learning-curve plot (a plot failure never costs the trained model).
+// Pieces pretrain and transfer share: the tl version, loading data with events, the run's
+// checkpoint and run key, and the learning-curve plot (a plot failure never costs the trained model).
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadDataset, writeSplitAssignment, Dataset, DataOptions } from '../data';
 import type { TlSplitInfo } from '../models';
 import { evaluateChain, readCheckpoint, writeCheckpoint, Feed, HistoryRow, TrainableChain, TrainCheckpoint } from '../train';
-import { UsageError } from '../errors';
+import { InterruptedError, UsageError } from '../errors';
 import type { PipelineListener } from './events';
 
 export const TL_VERSION: string = require('../../package.json').version;
@@ -25,26 +25,51 @@ export function checkpointPath(out: string): string {
   return `${path.resolve(out)}.checkpoint/train.ckpt`;
 }
 
-/** The checkpoint a --resume run continues from (null without --resume); a missing one is a usage error. */
-export async function checkpointToResume(out: string, resume: boolean): Promise<TrainCheckpoint | null> {
-  if (!resume) return null;
-  const file = checkpointPath(out);
-  if (!fs.existsSync(file)) throw new UsageError(`--resume: no checkpoint at ${file}`, `Run without --resume, or point --out at the interrupted run's directory.`);
-  return readCheckpoint(file);
+/** The checkpoint of the run writing `out`, from --resume to the finished run directory. */
+export interface RunCheckpoint {
+  /** train.ckpt beside --out (see checkpointPath). */
+  readonly file: string;
+  /** The checkpoint --resume continues from (null without --resume); a missing one is a usage error. */
+  toResume(resume: boolean): Promise<TrainCheckpoint | null>;
+  /** The runPhases hook that stores each epoch's checkpoint. */
+  write(ckpt: TrainCheckpoint): Promise<void>;
+  /** Removes the checkpoint once the run directory is in place. */
+  remove(): void;
+  /** The error an interrupted run ends with; `command` is 'pretraining' or 'transfer'. */
+  interrupted(command: string): InterruptedError;
 }
 
-/** The runPhases hook that stores each checkpoint of the run writing `out`. */
-export function checkpointWriter(out: string): (ckpt: TrainCheckpoint) => Promise<void> {
+export function runCheckpoint(out: string): RunCheckpoint {
   const file = checkpointPath(out);
-  return async (ckpt) => {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    await writeCheckpoint(file, ckpt);
+  return {
+    file,
+    async toResume(resume) {
+      if (!resume) return null;
+      if (!fs.existsSync(file)) throw new UsageError(`--resume: no checkpoint at ${file}`, `Run without --resume, or point --out at the interrupted run's directory.`);
+      return readCheckpoint(file);
+    },
+    async write(ckpt) {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      await writeCheckpoint(file, ckpt);
+    },
+    remove() {
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    },
+    interrupted(command) {
+      return new InterruptedError(`${command} interrupted; checkpoint written to ${file}`, 'Continue with the same command plus --resume.');
+    },
   };
 }
 
-/** Removes the checkpoint once the run directory is in place. */
-export function removeCheckpoint(out: string): void {
-  fs.rmSync(path.dirname(checkpointPath(out)), { recursive: true, force: true });
+/**
+ * Options that steer how a run is carried out, not what it computes: a resumed run may differ
+ * in them, so they stay out of the checkpoint's run key.
+ */
+const RUN_CONTROL_OPTIONS: ReadonlySet<string> = new Set(['out', 'resume', 'overwrite', 'tensorboard']);
+
+/** The options that decide a run's result: what a checkpoint must match to be resumed. */
+export function resultOptions(opts: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(opts).filter(([key]) => !RUN_CONTROL_OPTIONS.has(key)));
 }
 
 /** Learning-curve PNG, or undefined with a warning when rendering fails. */

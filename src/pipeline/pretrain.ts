@@ -14,15 +14,13 @@ import {
   OptimizerKind,
   ClassWeightSpec,
 } from '../train';
-import { DataError, InterruptedError } from '../errors';
+import { DataError } from '../errors';
 import { inputFeed } from './feeds';
 import {
-  checkpointPath,
-  checkpointToResume,
-  checkpointWriter,
   loadDataWithEvents,
   measureChain,
-  removeCheckpoint,
+  resultOptions,
+  runCheckpoint,
   runRecords,
   splitCounts,
   stripUndefined,
@@ -101,7 +99,8 @@ export async function pretrain(
   const onEvent = hooks.onEvent;
   const t0 = Date.now();
   checkOutDir(opts.out, opts.overwrite || opts.resume); // refuse before spending minutes on training
-  const resume = await checkpointToResume(opts.out, opts.resume);
+  const checkpoint = runCheckpoint(opts.out);
+  const resume = await checkpoint.toResume(opts.resume);
 
   const ds = await loadDataWithEvents(opts.data, { valSplit: opts.valSplit, testSplit: opts.testSplit, seed: opts.seed, limitPerClass: opts.limitPerClass }, onEvent);
   const counts = splitCounts(ds);
@@ -139,12 +138,12 @@ export async function pretrain(
       [{ phase: 1, config: phaseConfig, prepare: async () => ({ chain: { head: model }, train, val }) }],
       {
         fit,
-        runKey: runKeyOf({ kind: 'pretrain', opts: { ...opts, resume: undefined, overwrite: undefined }, classes: ds.classes }),
+        runKey: runKeyOf({ kind: 'pretrain', opts: resultOptions(opts), classes: ds.classes }),
         resume,
         hooks: {
           onBatch: (event) => onEvent?.({ type: 'batch', event }),
           onEpoch: (row, event) => onEvent?.({ type: 'epoch', row, event }),
-          onCheckpoint: checkpointWriter(opts.out),
+          onCheckpoint: (ckpt) => checkpoint.write(ckpt),
           shouldStop: hooks.shouldStop,
         },
         onPhaseStart: (phase, config, resumed) =>
@@ -152,7 +151,7 @@ export async function pretrain(
       },
     );
     if (result.interrupted) {
-      throw new InterruptedError(`pretraining interrupted; checkpoint written to ${checkpointPath(opts.out)}`, 'Continue with the same command plus --resume.');
+      throw checkpoint.interrupted('pretraining');
     }
     const trainSeconds = (Date.now() - tTrain) / 1000;
 
@@ -184,7 +183,7 @@ export async function pretrain(
       },
       { overwrite: opts.overwrite || opts.resume },
     );
-    removeCheckpoint(opts.out);
+    checkpoint.remove();
     return { outDir: opts.out, arch, input, classes: ds.classes, metrics, phases: result.phases, history: result.history, seconds };
   } finally {
     model.dispose();

@@ -23,16 +23,14 @@ import {
   PhaseSummary,
   ScheduleKind,
 } from '../train';
-import { DataError, InterruptedError, ModelError } from '../errors';
+import { DataError, ModelError } from '../errors';
 import { loadTf } from '../native';
 import { streamFeed } from './feeds';
 import {
-  checkpointPath,
-  checkpointToResume,
-  checkpointWriter,
   loadDataWithEvents,
   measureChain,
-  removeCheckpoint,
+  resultOptions,
+  runCheckpoint,
   runRecords,
   splitCounts,
   stripUndefined,
@@ -121,7 +119,8 @@ export async function transfer(
   const onEvent = hooks.onEvent;
   const t0 = Date.now();
   checkOutDir(opts.out, opts.overwrite || opts.resume);
-  const resume = await checkpointToResume(opts.out, opts.resume);
+  const checkpoint = runCheckpoint(opts.out);
+  const resume = await checkpoint.toResume(opts.resume);
 
   onEvent?.({ type: 'stage', message: `Loading base ${opts.base}` });
   const { model: baseModel, info } = await resolveBase(opts.base, {
@@ -233,7 +232,7 @@ export async function transfer(
     }
 
     const tb = opts.tensorboard ? tensorBoardLogger(opts.tensorboard) : undefined;
-    const runKey = runKeyOf({ kind: 'transfer', base: baseIdentity, data: opts.data, classes: ds.classes, opts: { ...opts, resume: undefined, overwrite: undefined, tensorboard: undefined } });
+    const runKey = runKeyOf({ kind: 'transfer', base: baseIdentity, data: opts.data, classes: ds.classes, opts: resultOptions(opts) });
     const tTrain = Date.now();
     const result = await runPhases(plans, {
       fit: { batchSize: opts.batchSize, seed: opts.seed, labelSmoothing: opts.labelSmoothing, classWeights: opts.classWeights },
@@ -245,7 +244,7 @@ export async function transfer(
           tb?.onEpoch(row, event);
           onEvent?.({ type: 'epoch', row, event });
         },
-        onCheckpoint: checkpointWriter(opts.out),
+        onCheckpoint: (ckpt) => checkpoint.write(ckpt),
         shouldStop: hooks.shouldStop,
       },
       onPhaseStart: (phase, config, resumed) =>
@@ -260,7 +259,7 @@ export async function transfer(
     });
     tb?.close();
     if (result.interrupted) {
-      throw new InterruptedError(`transfer interrupted; checkpoint written to ${checkpointPath(opts.out)}`, `Continue with the same command plus --resume.`);
+      throw checkpoint.interrupted('transfer');
     }
     const trainSeconds = (Date.now() - tTrain) / 1000;
 
@@ -304,7 +303,7 @@ export async function transfer(
       },
       { overwrite: opts.overwrite || opts.resume },
     );
-    removeCheckpoint(opts.out);
+    checkpoint.remove();
     return { outDir: opts.out, base: opts.base, cutLayer: cut.cutLayer, unfreezeFrom, classes: ds.classes, metrics, phases: result.phases, history: result.history, cache: cacheReport, seconds };
   } finally {
     disposeWeights(owned);
