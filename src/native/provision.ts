@@ -69,6 +69,14 @@ export interface ProvisionOptions {
   layout?: TfjsNodeLayout;
   /** Skip route a (used by `tl setup --force` to rebuild a working install from scratch). */
   ignoreExisting?: boolean;
+  /**
+   * Restore a cache entry without first loading it in a child process. For callers that load
+   * TensorFlow themselves straight away (every computing command): the entry passed that check
+   * when it was made, a second one doubles the first start-up after `npm ci` (loading takes
+   * 1 s on a quiet machine, 30-60 s on a starved one), and a failed load still ends in the
+   * provisioning hint, whose `tl setup` checks the files and sets a bad entry aside.
+   */
+  trustCache?: boolean;
   onEvent?: (e: ProvisionEvent) => void;
   deps?: Partial<ProvisionDeps>;
 }
@@ -114,7 +122,14 @@ export async function runRoutes(routes: Route[], onEvent?: (e: ProvisionEvent) =
 }
 
 /** Builds the five routes over the given layout, cache and dependencies. */
-export function buildRoutes(layout: TfjsNodeLayout, nativeCacheDir: string, env: NodeJS.ProcessEnv, deps: ProvisionDeps, onEvent?: (e: ProvisionEvent) => void, ignoreExisting = false): Route[] {
+export function buildRoutes(
+  layout: TfjsNodeLayout,
+  nativeCacheDir: string,
+  env: NodeJS.ProcessEnv,
+  deps: ProvisionDeps,
+  onEvent?: (e: ProvisionEvent) => void,
+  flags: Pick<ProvisionOptions, 'ignoreExisting' | 'trustCache'> = {},
+): Route[] {
   const prefix = cacheKeyPrefix(layout, process.platform, process.arch);
   const log: LogFn = (line) => onEvent?.({ type: 'log', line });
   const progress: ProgressFn = (p) => onEvent?.({ type: 'progress', ...p });
@@ -125,11 +140,16 @@ export function buildRoutes(layout: TfjsNodeLayout, nativeCacheDir: string, env:
     return v;
   };
 
-  /** Restores an entry and proves it loads; a broken entry is moved aside so it is not tried again. */
-  const restoreAndVerify = async (entry: CacheEntry, source: NativeSource): Promise<RouteOutcome> => {
+  /** Hard-links an entry's files into node_modules (no load check). */
+  const restore = (entry: CacheEntry, source: NativeSource): void => {
     progress({ stage: 'restore', done: 0, total: 1, unit: 'steps' });
     restoreEntry(entry, layout, source);
     progress({ stage: 'restore', done: 1, total: 1, unit: 'steps' });
+  };
+
+  /** Restores an entry and proves it loads; a broken entry is moved aside so it is not tried again. */
+  const restoreAndVerify = async (entry: CacheEntry, source: NativeSource): Promise<RouteOutcome> => {
+    restore(entry, source);
     const v = await deps.verify(layout);
     if (!v.ok) {
       // Dot-prefixed so it never matches an entry prefix again; kept for a post-mortem.
@@ -186,7 +206,7 @@ export function buildRoutes(layout: TfjsNodeLayout, nativeCacheDir: string, env:
     {
       name: 'existing',
       run: async () => {
-        if (ignoreExisting) throw new RouteSkipped('ignored (--force)');
+        if (flags.ignoreExisting) throw new RouteSkipped('ignored (--force)');
         if (!nativeFilesPresent(layout)) throw new RouteSkipped(`no built addon at ${layout.addonPath}`);
         const v = await verifyOrThrow(`an addon is present at ${layout.addonPath}`);
         const stamp = readStamp(layout);
@@ -201,7 +221,9 @@ export function buildRoutes(layout: TfjsNodeLayout, nativeCacheDir: string, env:
       run: async () => {
         const entries = listCacheEntries(nativeCacheDir, prefix);
         if (entries.length === 0) throw new RouteSkipped(`no entry ${prefix}* in ${nativeCacheDir}`);
-        return restoreAndVerify(entries[0], 'cache');
+        if (!flags.trustCache) return restoreAndVerify(entries[0], 'cache');
+        restore(entries[0], 'cache');
+        return { source: 'cache', tensorflowVersion: entries[0].meta.tensorflowVersion };
       },
     },
     {
@@ -276,7 +298,7 @@ export async function provisionNativeBackend(opts: ProvisionOptions = {}): Promi
     lockDir,
     { timeoutMs: 60 * 60_000, staleMs: 2 * 60 * 60_000, onWait: (owner) => opts.onEvent?.({ type: 'wait', owner }) },
     async () => {
-      const routes = buildRoutes(layout, nativeCacheDir, env, deps, opts.onEvent, opts.ignoreExisting);
+      const routes = buildRoutes(layout, nativeCacheDir, env, deps, opts.onEvent, { ignoreExisting: opts.ignoreExisting, trustCache: opts.trustCache });
       const { outcome, reports } = await runRoutes(routes, opts.onEvent);
       return { ...outcome, routes: reports, cacheEntry: readStamp(layout)?.cacheEntry };
     },
@@ -285,12 +307,13 @@ export async function provisionNativeBackend(opts: ProvisionOptions = {}): Promi
 
 /**
  * Fast check used before every computing command: when the files are in place, trust them
- * (loading will say if they are broken); otherwise provision.
+ * (loading will say if they are broken); otherwise provision, trusting a cache entry in the
+ * same way, since the caller loads TensorFlow next (see ProvisionOptions.trustCache).
  */
 export async function ensureNativeBackend(opts: ProvisionOptions = {}): Promise<ProvisionResult | undefined> {
   const layout = opts.layout ?? tfjsNodeLayout();
   if (nativeFilesPresent(layout)) return undefined;
-  return provisionNativeBackend({ ...opts, layout });
+  return provisionNativeBackend({ trustCache: true, ...opts, layout });
 }
 
 export function describeMachine(): { cpus: number; platform: string; arch: string; node: string } {

@@ -5,7 +5,7 @@ import * as http from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { execFileSync } from 'child_process';
-import { provisionNativeBackend, ProvisionDeps, RouteSkipped, runRoutes } from '../../src/native/provision';
+import { ensureNativeBackend, provisionNativeBackend, ProvisionDeps, RouteSkipped, runRoutes } from '../../src/native/provision';
 import { TfjsNodeLayout, pickNapiVersion, cacheKeyPrefix } from '../../src/native/layout';
 import { commitEntry, makeStagingDir, listCacheEntries } from '../../src/native/cache';
 import { wheelEntryTarget, wheelVersion, extractWheel } from '../../src/native/wheel';
@@ -207,6 +207,21 @@ describe('cache', () => {
     expect(fs.readlinkSync(path.join(layout.depsLibDir, 'libtensorflow.so'))).toBe('libtensorflow_cc.so.2');
     const stamp = JSON.parse(fs.readFileSync(layout.stampPath, 'utf8'));
     expect(stamp).toMatchObject({ source: 'cache', origin: 'wheel', tensorflowVersion: '2.21.0' });
+  });
+
+  test('before a command (ensureNativeBackend) a cache hit is restored without a separate load check', async () => {
+    const layout = fakeLayout();
+    const nativeDir = path.join(tmp, 'cache');
+    makeCacheEntry(nativeDir, layout, '2.21.0');
+    const calls: string[] = [];
+    const result = await ensureNativeBackend({ layout, nativeCacheDir: nativeDir, env: {}, deps: recordingDeps(calls) });
+    expect(result?.source).toBe('cache');
+    expect(result?.tensorflowVersion).toBe('2.21.0'); // from the entry's record: nothing was loaded
+    expect(calls).toEqual([]); // the command's own load of TensorFlow is the check
+    expect(fs.readFileSync(layout.addonPath, 'utf8')).toBe('cached-addon');
+    // The files are in place now: the next command goes straight to loading.
+    expect(await ensureNativeBackend({ layout, nativeCacheDir: nativeDir, env: {}, deps: recordingDeps(calls) })).toBeUndefined();
+    expect(calls).toEqual([]);
   });
 
   test('an entry that does not load is set aside and the next route is tried', async () => {
