@@ -219,18 +219,18 @@ export class Browser {
     }
     this.ws.close();
     if (this.proc.exitCode === null) {
+      // Wait for the exit even after SIGKILL: a profile removed under a live browser refills.
       await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          this.proc.kill('SIGKILL');
-          resolve();
-        }, 5000);
+        const t = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
         this.proc.once('exit', () => {
           clearTimeout(t);
           resolve();
         });
       });
     }
-    fs.rmSync(this.userDataDir, { recursive: true, force: true });
+    // Chromium's helper processes can still write into the profile for a moment after the main
+    // process exits (a fresh-clone run failed here with ENOTEMPTY): retry rather than fail the suite.
+    fs.rmSync(this.userDataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
   }
 }
 
