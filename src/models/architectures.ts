@@ -45,6 +45,15 @@ export function buildArchitecture(
   }
 }
 
+/**
+ * Momentum of the moving mean/variance of every BatchNormalization layer trained from scratch.
+ * Keras's 0.99 leaves 0.99^64 = 53% of the initial statistics after 64 steps, which is a whole
+ * 4-epoch run on 1,000 images: such a cnn-small scored 44% on validation with its moving
+ * statistics and 72% with statistics measured on its training set. 0.9 (PyTorch's default)
+ * keeps 0.1% after 64 steps and under 10% after 24, the few-shot baseline's usual length.
+ */
+const BN_MOMENTUM = 0.9;
+
 /** Hands out a distinct seed per layer, so same-shaped layers do not start identical. */
 function seeder(seed: number): () => number {
   let next = seed;
@@ -71,7 +80,7 @@ function cnnSmall(input: InputSpec, numClasses: number, seed: number): tfTypes.L
       })
       .apply(x) as ST;
   const bnRelu = (x: ST, name: string): ST =>
-    tf.layers.activation({ activation: 'relu', name: `${name}_relu` }).apply(tf.layers.batchNormalization({ name: `${name}_bn` }).apply(x)) as ST;
+    tf.layers.activation({ activation: 'relu', name: `${name}_relu` }).apply(tf.layers.batchNormalization({ momentum: BN_MOMENTUM, name: `${name}_bn` }).apply(x)) as ST;
 
   const inp = tf.input({ shape: [input.height, input.width, input.channels], name: 'image' });
   let x = bnRelu(conv(inp, 32, 'conv1', 'linear'), 'conv1');
@@ -104,7 +113,7 @@ function mobilenetV1Style(input: InputSpec, numClasses: number, alpha: number, s
   const nextSeed = seeder(seed);
   const width = (c: number) => Math.max(8, Math.round(c * alpha));
   const bnRelu6 = (x: ST, name: string): ST => {
-    const bn = tf.layers.batchNormalization({ name: `${name}_bn` }).apply(x) as ST;
+    const bn = tf.layers.batchNormalization({ momentum: BN_MOMENTUM, name: `${name}_bn` }).apply(x) as ST;
     return tf.layers.reLU({ maxValue: 6, name: `${name}_relu` }).apply(bn) as ST;
   };
   const inp = tf.input({ shape: [input.height, input.width, input.channels], name: 'image' });

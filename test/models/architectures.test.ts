@@ -68,3 +68,24 @@ test('cnn-small learns a tiny synthetic task (loss falls)', async () => {
   expect(acc.dataSync()[0]).toBeGreaterThan(0.9);
   [xs, ys, pred, acc].forEach((t) => t.dispose());
 });
+
+// A 4-epoch pretrain on 1,000 images is 64 steps. With Keras's momentum of 0.99 the moving
+// statistics still held half their initial zeros/ones by then, and inference-mode accuracy sat
+// 30 points below what the weights could do. Weights are held fixed here (learning rate 0), so
+// only the statistics move: after 20 steps they must be close to conv1's true output mean.
+test('from-scratch batch norm statistics catch up within a short run', async () => {
+  // 16x16 keeps the 20 steps cheap: only the statistics matter here.
+  const { model } = buildArchitecture('cnn-small', { ...grey28, height: 16, width: 16 }, 2, { seed: 3 });
+  model.compile({ optimizer: tf.train.sgd(0), loss: 'categoricalCrossentropy' });
+  const xs = tf.tidy(() => tf.randomUniform([8, 16, 16, 1], 0, 0.2, 'float32', 5).add(0.7));
+  const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 8 }, (_, i) => i % 2), 'int32'), 2);
+  const conv1 = tf.model({ inputs: model.inputs, outputs: model.getLayer('conv1').output as tfTypes.SymbolicTensor });
+  const trueMean = tf.tidy(() => (conv1.predict(xs) as tfTypes.Tensor).mean([0, 1, 2]));
+  await model.fit(xs, ys, { epochs: 20, batchSize: 8, shuffle: false, verbose: 0 });
+  const movingMean = model.getLayer('conv1_bn').getWeights()[2]; // [gamma, beta, moving mean, moving variance]
+  // Share of the initial statistics left: 0.9^20 = 12% at momentum 0.9, 0.99^20 = 82% at 0.99.
+  const relativeError = tf.tidy(() => tf.norm(movingMean.sub(trueMean)).div(tf.norm(trueMean)).dataSync()[0]);
+  expect(relativeError).toBeLessThan(0.25);
+  [xs, ys, trueMean].forEach((t) => t.dispose());
+  model.dispose();
+});
