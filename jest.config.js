@@ -4,6 +4,8 @@ module.exports = {
   testEnvironment: '<rootDir>/test/environment.js',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // One tfjs-node per jest process instead of one per test file (see test/environment.js).
+  moduleNameMapper: { '^@tensorflow/tfjs-node$': '<rootDir>/test/shared-tf.js' },
   transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
   globalSetup: '<rootDir>/test/global-setup.js',
   // Two cores: TensorFlow tests fight each other for them, so run files in sequence.

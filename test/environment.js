@@ -1,9 +1,19 @@
-// jest environment for tl: Node's, but with the typed-array constructors of the outer realm.
+// jest environment for tl: Node's, with the outer realm's typed arrays and one shared tfjs-node.
 // tfjs-node's native backend creates Float32Array/Int32Array/Uint8Array objects in Node's own
 // realm, while jest evaluates tfjs-core inside a sandbox realm whose constructors differ, so
 // tfjs's `instanceof Float32Array` checks (weight encoding in model.save) fail with
 // "Unsupported TypedArray subtype". Sharing the outer constructors makes both sides agree.
+//
+// jest evaluates every module afresh for each test file, so each file that touched TensorFlow
+// re-ran tfjs's several megabytes of JavaScript: 15-40 s a file on a 2-core VM, most of the
+// suite's overhead. tfjs-node is instead loaded once per jest process, in the outer realm, and
+// handed to test files through test/shared-tf.js (see moduleNameMapper in jest.config.js) - as
+// the CLI itself uses one instance for a whole run. Each test file still checks tensor counts
+// relative to its own start, so files cannot hide each other's leaks.
 const { TestEnvironment } = require('jest-environment-node');
+
+/** Name of the sandbox global through which test/shared-tf.js reaches the shared module. */
+const SHARED_TF_GLOBAL = '__tlSharedTfjsNode';
 
 const SHARED = [
   'ArrayBuffer', 'SharedArrayBuffer', 'DataView',
@@ -17,6 +27,8 @@ class TlEnvironment extends TestEnvironment {
     for (const name of SHARED) {
       if (globalThis[name]) this.global[name] = globalThis[name];
     }
+    // Loaded on first use only: test files that never touch TensorFlow never pay for it.
+    this.global[SHARED_TF_GLOBAL] = () => require('@tensorflow/tfjs-node');
   }
 }
 

@@ -46,19 +46,19 @@ test('same seed, same initial weights; different seed, different', () => {
   expect(w(7)).not.toEqual(w(8));
 });
 
-// Backward passes through convolutions are slow on a loaded 2-core machine (about 10 images/s
-// for cnn-small measured here), so the task is small.
+// Backward passes through convolutions are slow on a loaded 2-core machine (a 28x28 batch of 16
+// took 14 s a step here), so the task is small and 16x16.
 test('cnn-small learns a tiny synthetic task (loss falls)', async () => {
   // Class 0: bright top half; class 1: bright bottom half; plus noise.
   const n = 32;
   const xs = tf.tidy(() => {
-    const noise = tf.randomUniform([n, 28, 28, 1], 0, 0.3, 'float32', 3);
-    const top = tf.concat([tf.ones([n / 2, 14, 28, 1]), tf.zeros([n / 2, 14, 28, 1])], 1);
-    const bottom = tf.concat([tf.zeros([n / 2, 14, 28, 1]), tf.ones([n / 2, 14, 28, 1])], 1);
+    const noise = tf.randomUniform([n, 16, 16, 1], 0, 0.3, 'float32', 3);
+    const top = tf.concat([tf.ones([n / 2, 8, 16, 1]), tf.zeros([n / 2, 8, 16, 1])], 1);
+    const bottom = tf.concat([tf.zeros([n / 2, 8, 16, 1]), tf.ones([n / 2, 8, 16, 1])], 1);
     return tf.concat([top, bottom], 0).mul(0.7).add(noise);
   });
   const ys = tf.oneHot(tf.tensor1d([...Array(n / 2).fill(0), ...Array(n / 2).fill(1)], 'int32'), 2);
-  const { model } = buildArchitecture('cnn-small', grey28, 2, { seed: 2 });
+  const { model } = buildArchitecture('cnn-small', { ...grey28, height: 16, width: 16 }, 2, { seed: 2 });
   model.compile({ optimizer: tf.train.adam(0.003), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
   const h = await model.fit(xs, ys, { epochs: 6, batchSize: 16, shuffle: true, verbose: 0 });
   const losses = h.history.loss as number[];
@@ -72,20 +72,21 @@ test('cnn-small learns a tiny synthetic task (loss falls)', async () => {
 // A 4-epoch pretrain on 1,000 images is 64 steps. With Keras's momentum of 0.99 the moving
 // statistics still held half their initial zeros/ones by then, and inference-mode accuracy sat
 // 30 points below what the weights could do. Weights are held fixed here (learning rate 0), so
-// only the statistics move: after 20 steps they must be close to conv1's true output mean.
+// only the statistics move: after 10 steps most of the way to conv1's true output mean.
 test('from-scratch batch norm statistics catch up within a short run', async () => {
-  // 16x16 keeps the 20 steps cheap: only the statistics matter here.
+  // 16x16 and 10 steps keep it cheap (a step costs seconds on a loaded VM): only the statistics matter.
   const { model } = buildArchitecture('cnn-small', { ...grey28, height: 16, width: 16 }, 2, { seed: 3 });
   model.compile({ optimizer: tf.train.sgd(0), loss: 'categoricalCrossentropy' });
   const xs = tf.tidy(() => tf.randomUniform([8, 16, 16, 1], 0, 0.2, 'float32', 5).add(0.7));
   const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 8 }, (_, i) => i % 2), 'int32'), 2);
   const conv1 = tf.model({ inputs: model.inputs, outputs: model.getLayer('conv1').output as tfTypes.SymbolicTensor });
   const trueMean = tf.tidy(() => (conv1.predict(xs) as tfTypes.Tensor).mean([0, 1, 2]));
-  await model.fit(xs, ys, { epochs: 20, batchSize: 8, shuffle: false, verbose: 0 });
+  await model.fit(xs, ys, { epochs: 10, batchSize: 8, shuffle: false, verbose: 0 });
   const movingMean = model.getLayer('conv1_bn').getWeights()[2]; // [gamma, beta, moving mean, moving variance]
-  // Share of the initial statistics left: 0.9^20 = 12% at momentum 0.9, 0.99^20 = 82% at 0.99.
+  // Same batch every step, so the error is the share of the initial statistics left:
+  // 0.9^10 = 35% at momentum 0.9, 0.99^10 = 90% at Keras's 0.99.
   const relativeError = tf.tidy(() => tf.norm(movingMean.sub(trueMean)).div(tf.norm(trueMean)).dataSync()[0]);
-  expect(relativeError).toBeLessThan(0.25);
+  expect(relativeError).toBeLessThan(0.5);
   [xs, ys, trueMean].forEach((t) => t.dispose());
   model.dispose();
 });
