@@ -14,6 +14,8 @@ const { TestEnvironment } = require('jest-environment-node');
 
 /** Name of the sandbox global through which test/shared-tf.js reaches the shared module. */
 const SHARED_TF_GLOBAL = '__tlSharedTfjsNode';
+/** Docblock pragma by which a test file opts out of the shared instance. */
+const OWN_TFJS_PRAGMA = 'tl-own-tfjs';
 
 const SHARED = [
   'ArrayBuffer', 'SharedArrayBuffer', 'DataView',
@@ -28,7 +30,12 @@ class TlEnvironment extends TestEnvironment {
       if (globalThis[name]) this.global[name] = globalThis[name];
     }
     // Loaded on first use only: test files that never touch TensorFlow never pay for it.
-    this.global[SHARED_TF_GLOBAL] = () => require('@tensorflow/tfjs-node');
+    // A file whose docblock has @tl-own-tfjs gets its own copy instead: it feeds tfjs objects
+    // built by other modules evaluated in its sandbox (the nsfwjs model data), and tfjs's
+    // realm-bound checks reject those ("Object is not iterable") when tfjs lives outside.
+    if (!(OWN_TFJS_PRAGMA in (context.docblockPragmas || {}))) {
+      this.global[SHARED_TF_GLOBAL] = () => require('@tensorflow/tfjs-node');
+    }
   }
 }
 

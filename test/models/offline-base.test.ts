@@ -1,5 +1,8 @@
-// The offline base from the nsfwjs package: loads without network through its model-data subpath,
-// cuts at its default feature layer, splits at block boundaries only, loads one TensorFlow.js copy.
+/**
+ * The offline base from the nsfwjs package: loads without network through its model-data subpath,
+ * cuts at its default feature layer, splits at block boundaries only, loads one TensorFlow.js copy.
+ * @tl-own-tfjs its model data is evaluated in this file's sandbox (see test/environment.js)
+ */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import type * as tfTypes from '@tensorflow/tfjs-node';
