@@ -8,6 +8,11 @@ const path = require('path');
 
 const ROOT = path.join(__dirname, '..');
 
+/** Where sources and output live: fixed, as bin/tl looks for dist/cli/main.js (tsconfig.build.json agrees). */
+function dirsOf(root) {
+  return { srcDir: path.join(root, 'src'), distDir: path.join(root, 'dist') };
+}
+
 /** Every .ts source under dir (relative paths), skipping declaration files. */
 function sourcesUnder(dir, rel = '') {
   const found = [];
@@ -30,8 +35,7 @@ function compile(root = ROOT) {
   if (read.error) throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, '\n'));
   const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, root, undefined, configPath);
   const options = { ...parsed.options, declaration: false, declarationMap: false, incremental: false, composite: false, noEmit: false };
-  const srcDir = parsed.options.rootDir || path.join(root, 'src');
-  const distDir = parsed.options.outDir || path.join(root, 'dist');
+  const { srcDir, distDir } = dirsOf(root);
 
   const staging = `${distDir}.tmp-${process.pid}`;
   fs.rmSync(staging, { recursive: true, force: true });
@@ -76,8 +80,7 @@ function compile(root = ROOT) {
  * rebuilds, and skips the rebuild right after `tl setup` compiled the same sources.
  */
 function isStale(root = ROOT) {
-  const srcDir = path.join(root, 'src');
-  const distDir = path.join(root, 'dist');
+  const { srcDir, distDir } = dirsOf(root);
   return sourcesUnder(srcDir).some((rel) => {
     const js = path.join(distDir, rel.replace(/\.ts$/, '.js'));
     return !fs.existsSync(js) || fs.statSync(js).mtimeMs < fs.statSync(path.join(srcDir, rel)).mtimeMs;
