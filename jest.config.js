@@ -6,7 +6,8 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // One tfjs-node per jest process instead of one per test file (see test/environment.js).
   moduleNameMapper: { '^@tensorflow/tfjs-node$': '<rootDir>/test/shared-tf.js' },
-  transform: { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] },
+  // isolatedModules in tsconfig.json makes ts-jest transpile file by file, as bin/compile.js does.
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   globalSetup: '<rootDir>/test/global-setup.js',
   // Two cores: TensorFlow tests fight each other for them, so run files in sequence.
   maxWorkers: 1,

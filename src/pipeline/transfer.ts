@@ -25,7 +25,7 @@ import {
 } from '../train';
 import { DataError, ModelError } from '../errors';
 import { loadTf } from '../native';
-import { streamFeed } from './feeds';
+import { ComputedRows, rowBatches, streamFeed } from './feeds';
 import {
   loadDataWithEvents,
   measureChain,
@@ -155,21 +155,40 @@ export async function transfer(
     /**
      * Activations of `lower` for one split, as a features feed: read from the on-disk cache by
      * content hash, and kept in memory for this run so the final measurement reuses them.
+     * With `from`, the images missing from the cache are not decoded and run from pixels: `from.tail`
+     * (the part of `lower` above `from.below`) runs on the activations already computed at
+     * `from.below`, so one pass through the base yields both cut points.
      */
-    const featureMemo = new Map<string, MemoryFeed>();
-    const features = async (lower: LayersModel, cutName: string, which: 'train' | 'val' | 'test', label: string, tally: { fromCache: number; computed: number }): Promise<MemoryFeed> => {
+    const featureMemo = new Map<string, { feed: MemoryFeed; rows: ComputedRows }>();
+    const features = async (
+      lower: LayersModel,
+      cutName: string,
+      which: 'train' | 'val' | 'test',
+      label: string,
+      tally: { fromCache: number; computed: number },
+      from?: { tail: LayersModel; below: string },
+    ): Promise<MemoryFeed> => {
       const key = `${cutName}|${which}`;
       const known = featureMemo.get(key);
-      if (known) return known;
+      if (known) return known.feed;
       const examples = which === 'train' ? trainEx : which === 'val' ? valEx : testEx;
-      const r = await computeActivations(lower, examples, (missing) => batches(missing, input, { batchSize: opts.batchSize, onSkip }), { base: baseIdentity, cutLayer: cutName, input }, {
-        useCache: opts.cache,
-        onProgress: (e) => onEvent?.({ type: 'progress', stage: `Base activations (${label})`, done: e.done, total: e.total }),
-      });
+      const below = from ? featureMemo.get(`${from.below}|${which}`)?.rows : undefined;
+      if (from && !below) throw new Error(`internal: activations at ${from.below} for ${which} are not computed yet`);
+      const r = await computeActivations(
+        below && from ? from.tail : lower,
+        examples,
+        (missing) => (below ? rowBatches(below, missing, opts.batchSize) : batches(missing, input, { batchSize: opts.batchSize, onSkip })),
+        { base: baseIdentity, cutLayer: cutName, input },
+        {
+          useCache: opts.cache,
+          fingerprintModel: lower,
+          onProgress: (e) => onEvent?.({ type: 'progress', stage: `Base activations (${label})`, done: e.done, total: e.total }),
+        },
+      );
       tally.fromCache += r.fromCache;
       tally.computed += r.computed;
       const feed: MemoryFeed = { kind: 'memory', x: r.features, shape: r.shape, y: r.kept.map((e) => e.label), stage: 'features' };
-      featureMemo.set(key, feed);
+      featureMemo.set(key, { feed, rows: { x: r.features, shape: r.shape, kept: r.kept } });
       return feed;
     };
 
@@ -188,8 +207,15 @@ export async function transfer(
             onEvent?.({ type: 'warning', message: 'augmentation is on: activation caches are bypassed and batches stream through the base every epoch' });
             return { chain: { frozen: body, head }, train: streamFeed(trainEx, input, opts.augment, onSkip), val: await features(body, cut.cutLayer, 'val', 'validation', cacheReport.phase1) };
           }
-          const train = await features(body, cut.cutLayer, 'train', 'training', cacheReport.phase1);
-          const val = await features(body, cut.cutLayer, 'val', 'validation', cacheReport.phase1);
+          // With fine-tuning ahead, phase 2 needs the activations below the unfrozen layers: compute
+          // those first and derive the cut's from them, instead of a second pass from pixels later.
+          const via = fineTune && fineTune.lower.outputs[0].shape.length === 4 ? { tail: fineTune.upper, below: fineTune.cutName } : undefined;
+          if (via && fineTune) {
+            await features(fineTune.lower, fineTune.cutName, 'train', 'training, below the layers fine-tuning unfreezes', cacheReport.phase2!);
+            await features(fineTune.lower, fineTune.cutName, 'val', 'validation, below the layers fine-tuning unfreezes', cacheReport.phase2!);
+          }
+          const train = await features(body, cut.cutLayer, 'train', 'training', cacheReport.phase1, via);
+          const val = await features(body, cut.cutLayer, 'val', 'validation', cacheReport.phase1, via);
           onEvent?.({ type: 'stage', message: `Activations: ${cacheReport.phase1.fromCache} from cache, ${cacheReport.phase1.computed} computed` });
           return { chain: { head }, train, val };
         },

@@ -37,6 +37,12 @@ export interface ActivationOptions {
   useCache?: boolean;
   /** Fold the lower model's weights into the key (default true), so a retrained base never hits a stale entry. */
   fingerprintWeights?: boolean;
+  /**
+   * The model whose fingerprint keys the cache, when `lower` is only its top part fed with the
+   * activations of its bottom part (one pass computing two cut points): the entries must be
+   * the ones a pass from pixels through the whole model would read and write. Default `lower`.
+   */
+  fingerprintModel?: tfTypes.LayersModel;
   onProgress?: (e: { done: number; total: number; fromCache: number }) => void;
 }
 
@@ -139,11 +145,14 @@ export async function computeActivations<E extends CacheableExample>(
   const tf = loadTf();
   const useCache = opts.useCache ?? true;
   const featureShape = featureShapeOf(lower);
+  if (opts.fingerprintModel && featureShapeOf(opts.fingerprintModel).join('x') !== featureShape.join('x')) {
+    throw new ModelError(`a cache keyed by one model must be filled with its output shape: got [${featureShape}], expected [${featureShapeOf(opts.fingerprintModel)}]`);
+  }
   const rowLen = featureShape.reduce((a, b) => a * b, 1);
   const rowBytes = rowLen * 4;
   let dir: string | null = null;
   if (useCache) {
-    const fingerprint = opts.fingerprintWeights === false ? undefined : modelFingerprint(lower);
+    const fingerprint = opts.fingerprintWeights === false ? undefined : modelFingerprint(opts.fingerprintModel ?? lower);
     dir = path.join(opts.cacheDir ?? cacheArea('activations'), activationKeyId(key, fingerprint));
     await fs.promises.mkdir(dir, { recursive: true });
     const keyFile = path.join(dir, 'key.json');

@@ -150,6 +150,28 @@ test('a second run on the same data reads base activations from the cache and re
   expect(third.cache.phase1.computed).toBeGreaterThan(0);
 }, 600_000);
 
+test('with fine-tuning ahead, the cut activations come from those below the unfrozen layers and equal a pass from pixels', async () => {
+  const cacheDir = path.join(work, 'cache-derived');
+  process.env.TL_CACHE_DIR = cacheDir;
+  try {
+    const opts = { base: sourceRun, data: target, epochs: 2, patience: 0, ...QUICK };
+    const tuned = await transfer({ ...opts, fineTuneEpochs: 1, fineTuneLayers: 2, out: path.join(work, 'runs', 'derived-tuned') });
+    const trainVal = tuned.metrics.trainCount + tuned.metrics.valCount;
+    // Phase 1 filled the cut's entries for train and val (derived); the lower cut's cover those and the test split.
+    expect(tuned.cache.phase1).toEqual({ fromCache: 0, computed: trainVal });
+    expect(tuned.cache.phase2).toEqual({ fromCache: 0, computed: trainVal + tuned.metrics.testCount });
+    // A head-only run finds them under the same key as a pass from pixels would write...
+    const headOnly = await transfer({ ...opts, fineTuneEpochs: 0, out: path.join(work, 'runs', 'derived-head') });
+    expect(headOnly.cache.phase1).toEqual({ fromCache: trainVal, computed: headOnly.metrics.testCount });
+    // ...and trains exactly as on activations computed from pixels with no cache at all.
+    const fromPixels = await transfer({ ...opts, fineTuneEpochs: 0, cache: false, out: path.join(work, 'runs', 'derived-pixels') });
+    expect(fromPixels.history.map((h) => h.loss)).toEqual(headOnly.history.map((h) => h.loss));
+    expect(fromPixels.metrics).toEqual(headOnly.metrics);
+  } finally {
+    process.env.TL_CACHE_DIR = path.join(work, 'cache');
+  }
+}, 600_000);
+
 test('an interrupted transfer leaves no run directory, and --resume ends where an uninterrupted run ends', async () => {
   const opts = { base: sourceRun, data: target, epochs: 2, fineTuneEpochs: 2, fineTuneLayers: 2, patience: 0, ...QUICK };
   const whole = await transfer({ ...opts, out: path.join(work, 'runs', 'whole') });
