@@ -124,7 +124,8 @@ export async function transfer(
 
   onEvent?.({ type: 'stage', message: `Loading base ${opts.base}` });
   const { model: baseModel, info } = await resolveBase(opts.base, {
-    onProgress: (e) => onEvent?.({ type: 'progress', stage: `Downloading ${opts.base}`, done: e.done, total: e.total }),
+    // 'load' is an offline base read from an installed package: nothing is downloaded.
+    onProgress: (e) => onEvent?.({ type: 'progress', stage: `${e.stage === 'load' ? 'Loading' : 'Downloading'} ${opts.base}`, done: e.done, total: e.total }),
   });
   // Models whose weights this run owns; the cut body, split parts and stacked model share them.
   const owned: LayersModel[] = [baseModel];
