@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import * as net from 'net';
+import { finished } from 'stream/promises';
 import * as tls from 'tls';
 
 export interface GetOptions {
@@ -202,6 +203,9 @@ export async function getToFile(
   const { res, url } = await get(urlText, options);
   const hash = crypto.createHash('sha256');
   const out = fs.createWriteStream(file);
+  // A file error must not become an uncaught 'error' event: keep it and fail the download.
+  let fileError: Error | undefined;
+  out.on('error', (e) => (fileError ??= e));
   let total = 0;
   try {
     for await (const chunk of res) {
@@ -209,10 +213,16 @@ export async function getToFile(
       total += buf.length;
       hash.update(buf);
       onBytes(buf.length);
-      if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
+      if (fileError) throw fileError;
+      if (!out.write(buf)) await new Promise<void>((r) => (out.once('drain', () => r()), out.once('error', () => r())));
     }
+    if (fileError) throw fileError;
   } catch (err) {
+    // Under load the file may still be opening or have writes queued when the body breaks off:
+    // wait until it is closed, so the caller's clean-up of its directory cannot race the open.
     out.destroy();
+    await finished(out).catch(() => undefined);
+    if (err === fileError) throw err; // names the file (e.g. "ENOENT: ..., open '<file>'")
     throw new FetchError(url, `download interrupted after ${total} bytes: ${(err as Error).message}`);
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'net';
 import { loadTf } from '../../src/native/load';
 import { ModelError } from '../../src/errors';
 import { importModel, listZoo, loadZoo, pullModel, resolveBase, type Zoo } from '../../src/models';
-import { proxyFor } from '../../src/models/http';
+import { getToFile, proxyFor } from '../../src/models/http';
 import { sha256Hex } from '../../src/models/manifest';
 import { listFiles, savedTinyModel, serveModel, tempDir, type TestServer } from './helpers';
 
@@ -81,6 +81,13 @@ test('a body cut short of its Content-Length is detected and nothing is cached',
   expect(err).toBeInstanceOf(ModelError);
   expect(err.message).toMatch(/interrupted|truncated/);
   expect(listFiles(cacheDir)).toEqual([]);
+});
+
+test('a weight file that cannot be written fails the download with the file error, not an uncaught one', async () => {
+  // A directory that does not exist: the file stream errors on open, with the body in flight.
+  const file = path.join(cacheDir, 'no-such-dir', 'group1-shard1of2');
+  await expect(getToFile(`${server.base}/${DIR_NAME}/group1-shard1of2`, file, () => undefined)).rejects.toThrow(/ENOENT/);
+  expect(fs.existsSync(file)).toBe(false);
 });
 
 test('a shard shorter than model.json declares is detected and nothing is cached', async () => {
