@@ -1,17 +1,18 @@
-// The report room's public API: charts (Vega-Lite rendered to PNG), the self-contained HTML
-// report, thumbnails, and atomic JSON/CSV/PNG writers. Other rooms import from here only.
+// The report room's public API: charts (SVG built here, rendered to PNG by sharp), the
+// self-contained HTML report, thumbnails, and atomic JSON/CSV/PNG writers. Other rooms import
+// from here only.
 export type { HistoryPoint } from './charts';
 export {
-  confusionMatrixSpec,
-  perClassF1Spec,
-  learningCurvesSpec,
+  confusionMatrixSvg,
+  perClassF1Svg,
+  learningCurvesSvg,
   learningCurvePoints,
   fineTuneStart,
   confusionMatrixPng,
   perClassF1Png,
   learningCurvesPng,
 } from './charts';
-export { vegaLiteToSvg, svgToPng, vegaLiteToPng } from './vega';
+export { svgToPng } from './svg';
 export { writeFilesAtomic, csvField, csvLine, confusionMatrixCsv } from './files';
 export type { ReportInput, ReportImages } from './html';
 export { buildReportHtml, escapeHtml } from './html';
