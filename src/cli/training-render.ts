@@ -71,13 +71,16 @@ export function trainingRenderer(out: Output): (e: PipelineEvent) => void {
   };
 }
 
-/** Sets a flag on the first SIGINT/SIGTERM so training stops after the current batch; a second one exits at once. */
+/**
+ * Sets a flag on the first SIGINT/SIGTERM so the run stops after the current batch (training, or
+ * base activations before and after it); a second one exits at once.
+ */
 export function interruptFlag(): { stopped: () => boolean; dispose: () => void } {
   let stop = false;
   const handler = (signal: NodeJS.Signals) => {
     if (stop) process.exit(130);
     stop = true;
-    process.stderr.write(`\n${signal}: finishing the current batch and writing a checkpoint (press again to abort at once)\n`);
+    process.stderr.write(`\n${signal}: finishing the current batch, then stopping; the checkpoint keeps every finished epoch (press again to abort at once)\n`);
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

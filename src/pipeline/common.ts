@@ -37,6 +37,12 @@ export interface RunCheckpoint {
   remove(): void;
   /** The error an interrupted run ends with; `command` is 'pretraining' or 'transfer'. */
   interrupted(command: string): InterruptedError;
+  /**
+   * The error for a stop outside the training loop (computing base activations, before the first
+   * epoch or for the final measurement), from that pass's own error: says whether a checkpoint
+   * exists to resume from.
+   */
+  interruptedOutsideTraining(command: string, cause: InterruptedError): InterruptedError;
 }
 
 export function runCheckpoint(out: string): RunCheckpoint {
@@ -57,6 +63,12 @@ export function runCheckpoint(out: string): RunCheckpoint {
     },
     interrupted(command) {
       return new InterruptedError(`${command} interrupted; checkpoint written to ${file}`, 'Continue with the same command plus --resume.');
+    },
+    interruptedOutsideTraining(command, cause) {
+      if (fs.existsSync(file)) {
+        return new InterruptedError(`${command} ${cause.message}; the checkpoint of the last finished epoch is at ${file}`, 'Continue with the same command plus --resume.');
+      }
+      return new InterruptedError(`${command} ${cause.message}; no epoch had finished, so there is no checkpoint`, `Run the same command again, without --resume.${cause.hint ? ' ' + cause.hint : ''}`);
     },
   };
 }

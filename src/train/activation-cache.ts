@@ -7,7 +7,7 @@ import * as path from 'path';
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../native/load';
 import { cacheArea } from '../cache-dir';
-import { DataError, ModelError } from '../errors';
+import { DataError, InterruptedError, ModelError } from '../errors';
 import type { Batch, InputSpec } from '../data/types';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic';
 
@@ -44,6 +44,11 @@ export interface ActivationOptions {
    */
   fingerprintModel?: tfTypes.LayersModel;
   onProgress?: (e: { done: number; total: number; fromCache: number }) => void;
+  /**
+   * Checked after every computed batch: true ends the pass with an InterruptedError. Rows
+   * computed so far are already in the cache, so the next run starts where this one stopped.
+   */
+  shouldStop?: () => boolean;
 }
 
 export interface ActivationResult<E extends CacheableExample> {
@@ -211,6 +216,13 @@ export async function computeActivations<E extends CacheableExample>(
       }
       out.dispose();
       report();
+      if (opts.shouldStop?.()) {
+        const done = countDone();
+        throw new InterruptedError(
+          `interrupted while computing activations at ${key.cutLayer}: ${done} of ${total} done${dir ? ', and cached' : ''}`,
+          dir ? 'The next run with the same base and data reads those from the cache.' : undefined,
+        );
+      }
     }
   }
 

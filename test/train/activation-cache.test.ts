@@ -7,6 +7,7 @@ import * as path from 'path';
 import { loadTf } from '../../src/native/load';
 import type { Batch, InputSpec } from '../../src/data/types';
 import { computeActivations, splitAt, type ActivationKey } from '../../src/train';
+import { InterruptedError } from '../../src/errors';
 import { buildBase, predictRows } from './fixtures';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -140,6 +141,22 @@ describe('computeActivations', () => {
     expect(files.filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.f32')).length).toBe(9);
     expect(files).toContain('key.json');
+  });
+
+  test('a stop asked for between batches ends the pass; the rows computed before it are cached', async () => {
+    const fresh = { ...key, base: 'test-base@stopped' };
+    decoded = 0;
+    let batchesDone = 0;
+    const stopped = computeActivations(base, examples, batchSource(), fresh, {
+      cacheDir,
+      onProgress: () => batchesDone++,
+      shouldStop: () => batchesDone >= 3, // the cache-read report, then two batches of 4
+    });
+    await expect(stopped).rejects.toBeInstanceOf(InterruptedError);
+    await expect(stopped).rejects.toThrow(/ac_gap: 9 of 10 done, and cached/); // img3 and its copy share one row
+    expect(decoded).toBe(8);
+    const rest = await run(fresh);
+    expect({ computed: rest.computed, fromCache: rest.fromCache, decoded }).toEqual({ computed: 1, fromCache: 9, decoded: 1 });
   });
 
   test('useCache false computes everything and writes nothing', async () => {
