@@ -3,10 +3,20 @@
 import type { Output, Progress } from './output';
 import type { PipelineEvent } from '../pipeline/events';
 
-export function trainingRenderer(out: Output): (e: PipelineEvent) => void {
+/**
+ * Phase 1 on cached activations can run hundreds of epochs of a few milliseconds each: per-batch
+ * progress starts only once an epoch has run this long, and epoch lines come at most this often
+ * (plus each phase's first and last epoch). history.csv keeps every epoch.
+ */
+const QUIET_MS = 1000;
+
+export function trainingRenderer(out: Output, now: () => number = Date.now): (e: PipelineEvent) => void {
   let bar: Progress | undefined;
   let barKey = '';
   let skipped = 0;
+  /** When the current epoch began: the end of the previous one, or the phase's start. */
+  let epochStarted = now();
+  let lastEpochLine = -Infinity;
   const stopBar = () => {
     bar?.stop();
     bar = undefined;
@@ -14,6 +24,8 @@ export function trainingRenderer(out: Output): (e: PipelineEvent) => void {
   };
   const log = (line: string) => process.stderr.write(line + '\n');
   return (e) => {
+    // Anything but a batch (a stage, activations progress, an epoch's end) precedes a new epoch.
+    if (e.type !== 'batch') epochStarted = now();
     switch (e.type) {
       case 'stage':
         stopBar();
@@ -40,6 +52,7 @@ export function trainingRenderer(out: Output): (e: PipelineEvent) => void {
       case 'batch': {
         const b = e.event;
         const key = `p${b.phase}e${b.epoch}`;
+        if (barKey !== key && now() - epochStarted < QUIET_MS) break;
         if (barKey !== key) {
           stopBar();
           barKey = key;
@@ -51,6 +64,9 @@ export function trainingRenderer(out: Output): (e: PipelineEvent) => void {
       case 'epoch': {
         stopBar();
         const r = e.row;
+        const edge = r.epoch === 1 || r.epoch === e.event.epochs || e.event.stoppingEarly;
+        if (!edge && epochStarted - lastEpochLine < QUIET_MS) break;
+        lastEpochLine = epochStarted;
         const val = r.valLoss !== undefined ? ` val_loss ${r.valLoss.toFixed(4)} val_acc ${(r.valAccuracy ?? 0).toFixed(4)}` : '';
         log(
           `  phase ${r.phase} epoch ${r.epoch}/${e.event.epochs}: loss ${r.loss.toFixed(4)} acc ${r.accuracy.toFixed(4)}${val} lr ${r.lr.toExponential(2)} (${r.seconds.toFixed(1)} s)` +

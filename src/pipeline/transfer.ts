@@ -14,6 +14,8 @@ import {
   splitAt,
   splitPointAtOrBelow,
   tensorBoardLogger,
+  headBudget,
+  Auto,
   ClassWeightSpec,
   HistoryRow,
   MemoryFeed,
@@ -48,12 +50,14 @@ export interface TransferOptions {
   /** Layer to cut the base at; default: the base's feature layer (zoo or tl.json). */
   cutLayer?: string;
   head: HeadConfig;
-  epochs: number;
+  /** Phase 1; 'auto': a budget in optimizer steps (see train/head-budget.ts). */
+  epochs: Auto<number>;
   batchSize: number;
   lr: number;
   optimizer: OptimizerKind;
   schedule: ScheduleKind;
-  patience: number;
+  /** Early-stopping patience in epochs; 'auto': phase 1 by steps (head-budget.ts), phase 2 uses 5. */
+  patience: Auto<number>;
   fineTuneEpochs: number;
   /** Default lr / 10. */
   fineTuneLr?: number;
@@ -76,16 +80,19 @@ export interface TransferOptions {
   cache: boolean;
 }
 
+/** Phase 2 early-stopping patience (epochs) when --patience is auto. */
+const FINE_TUNE_AUTO_PATIENCE = 5;
+
 export function defaultTransferOptions(): Omit<TransferOptions, 'base' | 'data' | 'out'> {
   return {
     overwrite: false,
     head: defaultHeadConfig(),
-    epochs: 20,
+    epochs: 'auto',
     batchSize: 32,
     lr: 1e-3,
     optimizer: 'adam',
     schedule: 'constant',
-    patience: 5,
+    patience: 'auto',
     fineTuneEpochs: 5,
     fineTuneLayers: 10,
     seed: 42,
@@ -196,11 +203,13 @@ export async function transfer(
       return feed;
     };
 
+    const budget = headBudget({ epochs: opts.epochs, patience: opts.patience, trainCount: counts.train, batchSize: opts.batchSize, streaming: Boolean(opts.augment) });
+    if (budget.reason) onEvent?.({ type: 'stage', message: `Phase 1 length (${budget.reason})` });
     const phase1Config: PhaseConfig = {
-      epochs: opts.epochs,
+      epochs: budget.epochs,
       optimizer: { ...defaultOptimizerConfig(), kind: opts.optimizer, learningRate: opts.lr },
       schedule: { ...defaultScheduleConfig(), kind: opts.schedule },
-      earlyStopping: { ...defaultEarlyStoppingConfig(), patience: opts.patience },
+      earlyStopping: { ...defaultEarlyStoppingConfig(), patience: budget.patience },
     };
     const plans: PhasePlan[] = [
       {
@@ -251,6 +260,8 @@ export async function transfer(
           ...phase1Config,
           epochs: opts.fineTuneEpochs,
           optimizer: { ...phase1Config.optimizer, learningRate: opts.fineTuneLr ?? opts.lr / 10 },
+          // Phase 2 epochs are passes through the unfrozen layers: patience stays in plain epochs.
+          earlyStopping: { ...phase1Config.earlyStopping, patience: opts.patience === 'auto' ? FINE_TUNE_AUTO_PATIENCE : opts.patience },
         },
         prepare: async () => {
           if (opts.augment) return { chain: { frozen: lower, upper: split.upper, head }, train: streamFeed(trainEx, input, opts.augment, onSkip), val: await features(lower, split.lowerOutputLayer, 'val', 'validation', cacheReport.phase2!) };
@@ -322,7 +333,8 @@ export async function transfer(
           featureLayer: body.layers[body.layers.length - 1].name,
           input,
           split,
-          config: opts,
+          // The effective settings: 'auto' resolved to the numbers phase 1 ran with.
+          config: { ...opts, epochs: budget.epochs, patience: budget.patience, autoBudget: budget.reason || undefined },
           timings: { trainSeconds, totalSeconds: seconds },
           cache: cacheReport,
           skipped: ds.skipped,

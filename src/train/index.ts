@@ -52,3 +52,4 @@ export {
   type CacheableExample,
 } from './activation-cache';
 export { tensorBoardLogger, type TensorBoardLogger } from './tensorboard';
+export { headBudget, HEAD_MIN_STEPS, HEAD_PATIENCE_STEPS, type Auto, type HeadBudget } from './head-budget';

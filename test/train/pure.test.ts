@@ -15,6 +15,9 @@ import {
   shuffledOrder,
   updateEarlyStopping,
   type TrainCheckpoint,
+  headBudget,
+  HEAD_MIN_STEPS,
+  HEAD_PATIENCE_STEPS,
 } from '../../src/train';
 
 describe('seeds and shuffles', () => {
@@ -189,5 +192,28 @@ describe('checkpoint encoding', () => {
     expect(() => decodeCheckpoint(Buffer.from('hello world, not a checkpoint'), '/x/ckpt')).toThrow(/\/x\/ckpt is not a usable/);
     const buf = encodeCheckpoint(ckpt);
     expect(() => decodeCheckpoint(buf.subarray(0, buf.length - 4), '/x/ckpt')).toThrow(/truncated/);
+  });
+});
+
+describe('headBudget (transfer phase 1 --epochs/--patience auto)', () => {
+  const budget = (trainCount: number, extra: Partial<Parameters<typeof headBudget>[0]> = {}) =>
+    headBudget({ epochs: 'auto', patience: 'auto', trainCount, batchSize: 32, streaming: false, ...extra });
+
+  test('a few-shot set gets epochs enough for the step budget, and patience in steps', () => {
+    const b = budget(100); // 4 steps an epoch
+    expect(b.stepsPerEpoch).toBe(4);
+    expect(b.epochs).toBe(Math.ceil(HEAD_MIN_STEPS / 4));
+    expect(b.patience).toBe(Math.ceil(HEAD_PATIENCE_STEPS / 4));
+    expect(b.reason).toMatch(/auto: 500 epochs of 4 steps/);
+  });
+
+  test('a large set keeps 20 epochs and patience 5; fewer images than a batch stops at the cap', () => {
+    expect(budget(28_000)).toMatchObject({ epochs: 20, patience: 5 });
+    expect(budget(3)).toMatchObject({ epochs: 1000, stepsPerEpoch: 1, patience: HEAD_PATIENCE_STEPS });
+  });
+
+  test('streaming (augmentation) stays at 20 epochs; explicit numbers are kept as given', () => {
+    expect(budget(100, { streaming: true })).toMatchObject({ epochs: 20, patience: 5 });
+    expect(budget(100, { epochs: 7, patience: 0 })).toEqual({ epochs: 7, patience: 0, stepsPerEpoch: 4, reason: '' });
   });
 });

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { Output } from '../output';
 import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
-import { addTrainingOptions, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary } from '../training-flags';
+import { addTrainingOptions, positiveInt, positiveNumber, RawTrainingFlags, transferTrainingOptionsFrom, dataRunOptions, accuracySummary } from '../training-flags';
 import { UsageError } from '../../errors';
 
 interface TransferFlags extends RawDataFlags, RawTrainingFlags {
@@ -36,7 +36,7 @@ function hiddenFrom(v: string | undefined): number[] | undefined {
 async function runTransfer(flags: TransferFlags, verbose: boolean): Promise<void> {
   const out = new Output({ json: Boolean(flags.json), verbose });
   const data = dataOptionsFrom(flags);
-  const training = trainingOptionsFrom(flags);
+  const training = transferTrainingOptionsFrom(flags);
   const { defaultHeadConfig } = await import('../../models/head');
   const head = {
     ...defaultHeadConfig(),
@@ -102,7 +102,7 @@ export function registerTransfer(program: Command): void {
     .option('--overwrite', 'replace an existing --out directory')
     .option('--json', 'print one JSON object on stdout (outDir, phases, metrics.valAccuracy, metrics.testAccuracy, ...)');
   addDataOptions(cmd, { required: true });
-  addTrainingOptions(cmd, { epochs: 20, batchSize: 32, lr: 1e-3, patience: 5 });
+  addTrainingOptions(cmd, { epochs: 'auto', batchSize: 32, lr: 1e-3, patience: 'auto' });
   cmd
     .addHelpText(
       'after',
