@@ -2,7 +2,7 @@
 // their checked conversion; every problem is a UsageError naming its flag.
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors';
-import { HEAD_MIN_STEPS, HEAD_PATIENCE_STEPS } from '../train/head-budget';
+import { HEAD_RULE } from '../train/step-budget';
 import type { CliDataOptions } from './data-flags';
 
 export interface RawTrainingFlags {
@@ -16,26 +16,17 @@ export interface RawTrainingFlags {
   labelSmoothing?: string;
 }
 
-/** Help text of 'auto' for --epochs and --patience (transfer: a budget in steps, see train/head-budget.ts). */
-const AUTO_EPOCHS_HELP = `; auto: at least ${HEAD_MIN_STEPS} steps on cached activations (20 epochs or more), 20 epochs with --augment`;
-const AUTO_PATIENCE_HELP = `; auto: worth ${HEAD_PATIENCE_STEPS} steps, at least 5 epochs`;
+/** Help text of 'auto' for --epochs and --patience (a budget in steps, see train/step-budget.ts). */
+const AUTO_PATIENCE_HELP = `; auto: worth ${HEAD_RULE.patienceSteps} steps`;
 
-export function addTrainingOptions(
-  cmd: Command,
-  defaults: { epochs: number | 'auto'; batchSize: number; lr: number; patience: number | 'auto' },
-): Command {
-  const auto = defaults.epochs === 'auto';
+export function addTrainingOptions(cmd: Command, defaults: { autoEpochs: string; batchSize: number; lr: number }): Command {
   return cmd
-    .option(auto ? '--epochs <n|auto>' : '--epochs <n>', `training epochs (phase 1 for transfer)${auto ? AUTO_EPOCHS_HELP : ''}`, String(defaults.epochs))
+    .option('--epochs <n|auto>', `training epochs (phase 1 for transfer); auto: ${defaults.autoEpochs}`, 'auto')
     .option('--batch-size <n>', 'images per training step', String(defaults.batchSize))
     .option('--lr <x>', 'learning rate (phase 1 for transfer)', String(defaults.lr))
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'rmsprop', 'sgd']).default('adam'))
     .addOption(new Option('--schedule <name>', 'learning-rate schedule').choices(['constant', 'cosine']).default('cosine'))
-    .option(
-      defaults.patience === 'auto' ? '--patience <n|auto>' : '--patience <n>',
-      `early stopping: epochs without a lower validation loss before stopping (0: off); best weights are restored${defaults.patience === 'auto' ? AUTO_PATIENCE_HELP : ''}`,
-      String(defaults.patience),
-    )
+    .option('--patience <n|auto>', `early stopping: epochs without a lower validation loss before stopping (0: off); best weights are restored${AUTO_PATIENCE_HELP}`, 'auto')
     .option('--class-weights <auto|none>', 'weight the loss by inverse class frequency for imbalanced sets', 'none')
     .option('--label-smoothing <x>', 'label smoothing of the training loss, 0..0.5', '0');
 }
@@ -56,24 +47,16 @@ export function positiveNumber(flag: string, v: string | undefined, max = Infini
   return n;
 }
 
-/** A whole number, or 'auto' (transfer's phase 1 has a rule for it). */
-function intOrAuto(flag: string, v: string | undefined): number | 'auto' | undefined {
+/** A whole number, or 'auto' (a budget in steps: train/step-budget.ts). */
+export function intOrAuto(flag: string, v: string | undefined): number | 'auto' | undefined {
   if (v === undefined || v === 'auto') return v;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a whole number >= 0 or auto, got "${v}"`);
   return n;
 }
 
-/** pretrain's training flags: plain numbers. */
+/** pretrain's and transfer's training flags; --epochs and --patience may be 'auto'. */
 export function trainingOptionsFrom(f: RawTrainingFlags) {
-  if (f.epochs === 'auto' || f.patience === 'auto') {
-    throw new UsageError(`--${f.epochs === 'auto' ? 'epochs' : 'patience'} auto is for tl transfer; give a whole number here`);
-  }
-  return { ...trainingOptionsBase(f), epochs: positiveInt('--epochs', f.epochs, 0), patience: positiveInt('--patience', f.patience, 0) };
-}
-
-/** transfer's training flags: --epochs and --patience may be 'auto'. */
-export function transferTrainingOptionsFrom(f: RawTrainingFlags) {
   return { ...trainingOptionsBase(f), epochs: intOrAuto('--epochs', f.epochs), patience: intOrAuto('--patience', f.patience) };
 }
 

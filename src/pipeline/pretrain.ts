@@ -13,6 +13,9 @@ import {
   ScheduleKind,
   OptimizerKind,
   ClassWeightSpec,
+  stepBudget,
+  SCRATCH_RULE,
+  Auto,
 } from '../train';
 import { DataError } from '../errors';
 import { inputFeed } from './feeds';
@@ -38,12 +41,14 @@ export interface PretrainOptions {
   alpha: number;
   /** Square input size for image folders; built-in sets use their natural 28x28x1. */
   inputSize: number;
-  epochs: number;
+  /** 'auto': at least 2,000 steps, 12 epochs minimum (SCRATCH_RULE in train/step-budget.ts). */
+  epochs: Auto<number>;
   batchSize: number;
   lr: number;
   optimizer: OptimizerKind;
   schedule: ScheduleKind;
-  patience: number;
+  /** Early-stopping patience in epochs; 'auto': worth 200 steps, 3 epochs minimum. */
+  patience: Auto<number>;
   seed: number;
   valSplit: number;
   testSplit: number;
@@ -62,12 +67,12 @@ export function defaultPretrainOptions(): Omit<PretrainOptions, 'data' | 'out'> 
     arch: 'auto',
     alpha: 0.25,
     inputSize: 96,
-    epochs: 12,
+    epochs: 'auto',
     batchSize: 64,
     lr: 1e-3,
     optimizer: 'adam',
     schedule: 'cosine',
-    patience: 3,
+    patience: 'auto',
     seed: 42,
     valSplit: 0.1,
     testSplit: 0.1,
@@ -126,11 +131,13 @@ export async function pretrain(
     const val = await inputFeed(examplesOf(ds, 'val'), input, { batchSize: opts.batchSize, onSkip });
     const decodeSeconds = (Date.now() - tDecode) / 1000;
 
+    const budget = stepBudget({ epochs: opts.epochs, patience: opts.patience, trainCount: counts.train, batchSize: opts.batchSize, rule: SCRATCH_RULE });
+    if (budget.reason) onEvent?.({ type: 'stage', message: `Training length (${budget.reason})` });
     const phaseConfig = {
-      epochs: opts.epochs,
+      epochs: budget.epochs,
       optimizer: { ...defaultOptimizerConfig(), kind: opts.optimizer, learningRate: opts.lr },
       schedule: { ...defaultScheduleConfig(), kind: opts.schedule },
-      earlyStopping: { ...defaultEarlyStoppingConfig(), patience: opts.patience },
+      earlyStopping: { ...defaultEarlyStoppingConfig(), patience: budget.patience },
     };
     const fit = { batchSize: opts.batchSize, seed: opts.seed, labelSmoothing: opts.labelSmoothing, classWeights: opts.classWeights };
     const tTrain = Date.now();
@@ -173,7 +180,8 @@ export async function pretrain(
           featureLayer,
           input,
           split,
-          config: opts,
+          // The effective settings: 'auto' resolved to the numbers the run trained with.
+          config: { ...opts, epochs: budget.epochs, patience: budget.patience, autoBudget: budget.reason || undefined },
           timings: { decodeSeconds, trainSeconds, totalSeconds: seconds },
           skipped: ds.skipped,
         },

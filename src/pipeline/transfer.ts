@@ -14,7 +14,11 @@ import {
   splitAt,
   splitPointAtOrBelow,
   tensorBoardLogger,
-  headBudget,
+  stepBudget,
+  HEAD_RULE,
+  STREAMED_HEAD_RULE,
+  FINE_TUNE_RULE,
+  STREAMED_FINE_TUNE_RULE,
   Auto,
   ClassWeightSpec,
   HistoryRow,
@@ -50,15 +54,16 @@ export interface TransferOptions {
   /** Layer to cut the base at; default: the base's feature layer (zoo or tl.json). */
   cutLayer?: string;
   head: HeadConfig;
-  /** Phase 1; 'auto': a budget in optimizer steps (see train/head-budget.ts). */
+  /** Phase 1; 'auto': a budget in optimizer steps (HEAD_RULE in train/step-budget.ts). */
   epochs: Auto<number>;
   batchSize: number;
   lr: number;
   optimizer: OptimizerKind;
   schedule: ScheduleKind;
-  /** Early-stopping patience in epochs; 'auto': phase 1 by steps (head-budget.ts), phase 2 uses 5. */
+  /** Early-stopping patience in epochs; 'auto': phase 1 by steps (step-budget.ts), phase 2 uses 5. */
   patience: Auto<number>;
-  fineTuneEpochs: number;
+  /** Phase 2 epochs, 0 skips it; 'auto': FINE_TUNE_RULE in train/step-budget.ts. */
+  fineTuneEpochs: Auto<number>;
   /** Default lr / 10. */
   fineTuneLr?: number;
   /** Unfreeze from this layer of the cut base (name or index) ... */
@@ -80,9 +85,6 @@ export interface TransferOptions {
   cache: boolean;
 }
 
-/** Phase 2 early-stopping patience (epochs) when --patience is auto. */
-const FINE_TUNE_AUTO_PATIENCE = 5;
-
 export function defaultTransferOptions(): Omit<TransferOptions, 'base' | 'data' | 'out'> {
   return {
     overwrite: false,
@@ -93,7 +95,7 @@ export function defaultTransferOptions(): Omit<TransferOptions, 'base' | 'data' 
     optimizer: 'adam',
     schedule: 'constant',
     patience: 'auto',
-    fineTuneEpochs: 5,
+    fineTuneEpochs: 'auto',
     fineTuneLayers: 10,
     seed: 42,
     valSplit: 0.1,
@@ -203,7 +205,7 @@ export async function transfer(
       return feed;
     };
 
-    const budget = headBudget({ epochs: opts.epochs, patience: opts.patience, trainCount: counts.train, batchSize: opts.batchSize, streaming: Boolean(opts.augment) });
+    const budget = stepBudget({ epochs: opts.epochs, patience: opts.patience, trainCount: counts.train, batchSize: opts.batchSize, rule: opts.augment ? STREAMED_HEAD_RULE : HEAD_RULE });
     if (budget.reason) onEvent?.({ type: 'stage', message: `Phase 1 length (${budget.reason})` });
     const phase1Config: PhaseConfig = {
       epochs: budget.epochs,
@@ -237,7 +239,15 @@ export async function transfer(
 
     let unfreezeFrom: string | undefined;
     let fineTune: { lower: LayersModel; cutName: string; upper: LayersModel } | undefined;
-    if (opts.fineTuneEpochs > 0) {
+    const fineTuneBudget = stepBudget({
+      epochs: opts.fineTuneEpochs,
+      patience: opts.patience,
+      trainCount: counts.train,
+      batchSize: opts.batchSize,
+      rule: opts.augment ? STREAMED_FINE_TUNE_RULE : FINE_TUNE_RULE,
+    });
+    if (fineTuneBudget.epochs > 0) {
+      if (fineTuneBudget.reason) onEvent?.({ type: 'stage', message: `Phase 2 length (${fineTuneBudget.reason})` });
       const tf = loadTf();
       // --fine-tune-layers K: the top K layers below the pooling, moved down to the start of a
       // block when K would land inside one (a skip connection crossing the cut).
@@ -258,10 +268,9 @@ export async function transfer(
         phase: 2,
         config: {
           ...phase1Config,
-          epochs: opts.fineTuneEpochs,
+          epochs: fineTuneBudget.epochs,
           optimizer: { ...phase1Config.optimizer, learningRate: opts.fineTuneLr ?? opts.lr / 10 },
-          // Phase 2 epochs are passes through the unfrozen layers: patience stays in plain epochs.
-          earlyStopping: { ...phase1Config.earlyStopping, patience: opts.patience === 'auto' ? FINE_TUNE_AUTO_PATIENCE : opts.patience },
+          earlyStopping: { ...phase1Config.earlyStopping, patience: fineTuneBudget.patience },
         },
         prepare: async () => {
           if (opts.augment) return { chain: { frozen: lower, upper: split.upper, head }, train: streamFeed(trainEx, input, opts.augment, onSkip), val: await features(lower, split.lowerOutputLayer, 'val', 'validation', cacheReport.phase2!) };
@@ -334,7 +343,13 @@ export async function transfer(
           input,
           split,
           // The effective settings: 'auto' resolved to the numbers phase 1 ran with.
-          config: { ...opts, epochs: budget.epochs, patience: budget.patience, autoBudget: budget.reason || undefined },
+          config: {
+            ...opts,
+            epochs: budget.epochs,
+            patience: budget.patience,
+            fineTuneEpochs: fineTuneBudget.epochs,
+            autoBudget: [budget.reason, fineTuneBudget.reason && `phase 2 ${fineTuneBudget.reason}`].filter(Boolean).join('; ') || undefined,
+          },
           timings: { trainSeconds, totalSeconds: seconds },
           cache: cacheReport,
           skipped: ds.skipped,

@@ -52,4 +52,4 @@ export {
   type CacheableExample,
 } from './activation-cache';
 export { tensorBoardLogger, type TensorBoardLogger } from './tensorboard';
-export { headBudget, HEAD_MIN_STEPS, HEAD_PATIENCE_STEPS, type Auto, type HeadBudget } from './head-budget';
+export { stepBudget, HEAD_RULE, STREAMED_HEAD_RULE, FINE_TUNE_RULE, STREAMED_FINE_TUNE_RULE, SCRATCH_RULE, type Auto, type BudgetRule, type StepBudget } from './step-budget';

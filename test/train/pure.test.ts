@@ -15,9 +15,11 @@ import {
   shuffledOrder,
   updateEarlyStopping,
   type TrainCheckpoint,
-  headBudget,
-  HEAD_MIN_STEPS,
-  HEAD_PATIENCE_STEPS,
+  stepBudget,
+  HEAD_RULE,
+  SCRATCH_RULE,
+  STREAMED_HEAD_RULE,
+  FINE_TUNE_RULE,
 } from '../../src/train';
 
 describe('seeds and shuffles', () => {
@@ -195,25 +197,33 @@ describe('checkpoint encoding', () => {
   });
 });
 
-describe('headBudget (transfer phase 1 --epochs/--patience auto)', () => {
-  const budget = (trainCount: number, extra: Partial<Parameters<typeof headBudget>[0]> = {}) =>
-    headBudget({ epochs: 'auto', patience: 'auto', trainCount, batchSize: 32, streaming: false, ...extra });
+describe('stepBudget (--epochs auto, --patience auto)', () => {
+  const budget = (trainCount: number, extra: Partial<Parameters<typeof stepBudget>[0]> = {}) =>
+    stepBudget({ epochs: 'auto', patience: 'auto', trainCount, batchSize: 32, rule: HEAD_RULE, ...extra });
 
   test('a few-shot set gets epochs enough for the step budget, and patience in steps', () => {
     const b = budget(100); // 4 steps an epoch
     expect(b.stepsPerEpoch).toBe(4);
-    expect(b.epochs).toBe(Math.ceil(HEAD_MIN_STEPS / 4));
-    expect(b.patience).toBe(Math.ceil(HEAD_PATIENCE_STEPS / 4));
-    expect(b.reason).toMatch(/auto: 500 epochs of 4 steps/);
+    expect(b.epochs).toBe(Math.ceil(HEAD_RULE.minSteps / 4));
+    expect(b.patience).toBe(Math.ceil(HEAD_RULE.patienceSteps / 4));
+    expect(b.reason).toMatch(/auto: 500 epochs of 4 steps, for at least 2000 steps/);
   });
 
-  test('a large set keeps 20 epochs and patience 5; fewer images than a batch stops at the cap', () => {
+  test('a large set keeps the minimum epochs; fewer images than a batch stops at the cap', () => {
     expect(budget(28_000)).toMatchObject({ epochs: 20, patience: 5 });
-    expect(budget(3)).toMatchObject({ epochs: 1000, stepsPerEpoch: 1, patience: HEAD_PATIENCE_STEPS });
+    expect(budget(28_000, { batchSize: 64, rule: SCRATCH_RULE })).toMatchObject({ epochs: 12, patience: 3 });
+    expect(budget(3)).toMatchObject({ epochs: 1000, stepsPerEpoch: 1, patience: HEAD_RULE.patienceSteps });
   });
 
-  test('streaming (augmentation) stays at 20 epochs; explicit numbers are kept as given', () => {
-    expect(budget(100, { streaming: true })).toMatchObject({ epochs: 20, patience: 5 });
+  test('fine-tuning: 200 steps within 5 to 50 epochs, patience 5', () => {
+    expect(budget(100, { rule: FINE_TUNE_RULE })).toMatchObject({ epochs: 50, patience: 5 });
+    expect(budget(1000, { rule: FINE_TUNE_RULE })).toMatchObject({ epochs: 7, patience: 5 }); // 32 steps an epoch
+    expect(budget(28_000, { rule: FINE_TUNE_RULE })).toMatchObject({ epochs: 5, patience: 5 });
+    expect(budget(100, { rule: FINE_TUNE_RULE, epochs: 0 }).epochs).toBe(0);
+  });
+
+  test('streamed (augmented) transfer stays at 20 epochs; explicit numbers are kept as given', () => {
+    expect(budget(100, { rule: STREAMED_HEAD_RULE })).toMatchObject({ epochs: 20, patience: 5 });
     expect(budget(100, { epochs: 7, patience: 0 })).toEqual({ epochs: 7, patience: 0, stepsPerEpoch: 4, reason: '' });
   });
 });

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { Output } from '../output';
 import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
-import { addTrainingOptions, positiveInt, positiveNumber, RawTrainingFlags, transferTrainingOptionsFrom, dataRunOptions, accuracySummary } from '../training-flags';
+import { addTrainingOptions, intOrAuto, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary } from '../training-flags';
 import { UsageError } from '../../errors';
 
 interface TransferFlags extends RawDataFlags, RawTrainingFlags {
@@ -36,7 +36,7 @@ function hiddenFrom(v: string | undefined): number[] | undefined {
 async function runTransfer(flags: TransferFlags, verbose: boolean): Promise<void> {
   const out = new Output({ json: Boolean(flags.json), verbose });
   const data = dataOptionsFrom(flags);
-  const training = transferTrainingOptionsFrom(flags);
+  const training = trainingOptionsFrom(flags);
   const { defaultHeadConfig } = await import('../../models/head');
   const head = {
     ...defaultHeadConfig(),
@@ -57,7 +57,7 @@ async function runTransfer(flags: TransferFlags, verbose: boolean): Promise<void
         overwrite: Boolean(flags.overwrite),
         cutLayer: flags.cutLayer,
         head,
-        fineTuneEpochs: positiveInt('--fine-tune-epochs', flags.fineTuneEpochs, 0),
+        fineTuneEpochs: intOrAuto('--fine-tune-epochs', flags.fineTuneEpochs),
         fineTuneLr: positiveNumber('--fine-tune-lr', flags.fineTuneLr, 10),
         unfreezeFrom: flags.unfreezeFrom,
         fineTuneLayers: positiveInt('--fine-tune-layers', flags.fineTuneLayers, 1),
@@ -92,7 +92,7 @@ export function registerTransfer(program: Command): void {
     .option('--dropout <x>', 'dropout rate of the new head', '0.2')
     .option('--hidden <units>', 'hidden dense layers of the head, e.g. 128 or 256,64 (default none)')
     .option('--l2 <x>', 'L2 penalty on the head kernels', '0')
-    .option('--fine-tune-epochs <n>', 'phase 2 epochs (0 skips fine-tuning)', '5')
+    .option('--fine-tune-epochs <n|auto>', 'phase 2 epochs, 0 skips fine-tuning; auto: at least 200 steps, 5 to 50 epochs (5 with --augment)', 'auto')
     .option('--fine-tune-lr <x>', 'phase 2 learning rate (default: a tenth of --lr)')
     .option('--unfreeze-from <layer>', 'phase 2 unfreezes the base from this layer (name or index) up')
     .option('--fine-tune-layers <k>', 'phase 2 unfreezes the top K layers of the cut base (when --unfreeze-from is not given)', '10')
@@ -102,7 +102,7 @@ export function registerTransfer(program: Command): void {
     .option('--overwrite', 'replace an existing --out directory')
     .option('--json', 'print one JSON object on stdout (outDir, phases, metrics.valAccuracy, metrics.testAccuracy, ...)');
   addDataOptions(cmd, { required: true });
-  addTrainingOptions(cmd, { epochs: 'auto', batchSize: 32, lr: 1e-3, patience: 'auto' });
+  addTrainingOptions(cmd, { autoEpochs: 'at least 2000 steps, 20 epochs or more (20 with --augment)', batchSize: 32, lr: 1e-3 });
   cmd
     .addHelpText(
       'after',
