@@ -273,9 +273,12 @@ function curveHits(lines: readonly (readonly [number, number][])[], xs: readonly
   return hits;
 }
 
+/** Up to this many epochs each gets a point marker on the learning curves. */
+const MAX_MARKED_EPOCHS = 60;
+
 /**
  * Accuracy (y 0..1) and loss (y from 0 to a round maximum) side by side, each 320 × 220 px:
- * train and validation lines with point markers over epochs of both phases, a legend, and a
+ * train and validation lines (with point markers up to MAX_MARKED_EPOCHS) over epochs of both phases, a legend, and a
  * dashed rule where fine-tuning starts when there is a phase 2.
  */
 export function learningCurvesSvg(history: readonly HistoryPoint[]): string {
@@ -337,8 +340,10 @@ export function learningCurvesSvg(history: readonly HistoryPoint[]): string {
       const xy = mine.filter((p) => p.series === s.name).map((p): [number, number] => [x(p.step), y(p.value)]);
       drawn.push(xy);
       const pts = xy.map(([px, py]) => `${num(px)},${num(py)}`);
-      if (pts.length > 1) out.push(`<polyline class="series-${s.name}" points="${pts.join(' ')}" fill="none" stroke="${s.colour}" stroke-width="2" stroke-linejoin="round"/>`);
-      for (const [px, py] of xy) out.push(`<circle cx="${num(px)}" cy="${num(py)}" r="3" fill="${s.colour}"/>`);
+      // Hundreds of epochs (phase 1 on cached activations) would be a band of dots: a thinner line alone.
+      const marked = xy.length <= MAX_MARKED_EPOCHS;
+      if (pts.length > 1) out.push(`<polyline class="series-${s.name}" points="${pts.join(' ')}" fill="none" stroke="${s.colour}" stroke-width="${marked ? 2 : 1.5}" stroke-linejoin="round"/>`);
+      if (marked) for (const [px, py] of xy) out.push(`<circle cx="${num(px)}" cy="${num(py)}" r="3" fill="${s.colour}"/>`);
     }
     if (rx !== undefined) {
       // Right of the rule unless that would run past the panel; then left of it. At the top of

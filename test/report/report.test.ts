@@ -128,6 +128,14 @@ describe('charts', () => {
     expect(learningCurvesSvg([history[0]]).match(/<circle /g)).toHaveLength(4 + 2); // + 2 in the legend
   });
 
+  test('learning curves of hundreds of epochs are lines without a marker per epoch', () => {
+    const long = Array.from({ length: 500 }, (_, i) => ({ phase: 1 as const, epoch: i + 1, loss: 1 / (i + 1), accuracy: i / 500, valLoss: 1.1 / (i + 1), valAccuracy: i / 600 }));
+    const svg = learningCurvesSvg(long);
+    expect(svg.match(/<circle /g)).toHaveLength(2); // the legend's
+    expect(svg.match(/<polyline /g)).toHaveLength(4);
+    expect(learningCurvesSvg(long.slice(0, 60)).match(/<circle /g)).toHaveLength(4 * 60 + 2);
+  });
+
   test('SVG helpers: round loss axes, escaping, truncation', () => {
     expect(niceDomain(0, 1.8)).toEqual({ domain: [0, 2], ticks: [0, 0.5, 1, 1.5, 2] });
     expect(niceDomain(0, 0.3).ticks).toEqual([0, 0.1, 0.2, 0.3]);
