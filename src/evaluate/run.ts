@@ -12,6 +12,7 @@ import { writeEvaluationReport, evaluationSummary } from '../report';
 import { checkThresholds, GateResult, Thresholds } from './gate';
 import { defaultTopK, Metrics } from './metrics';
 import { evaluateModel } from './runner';
+import { frozenActivationBatches, frozenPartOf } from './frozen-part';
 
 export interface EvaluateRunConfig {
   batchSize: number;
@@ -38,6 +39,11 @@ export interface EvaluateRunOptions extends Partial<EvaluateRunConfig> {
   onProgress?: (e: { stage: 'load' | 'predict' | 'report'; done: number; total: number }) => void;
   /** files that could not be used (found at load or failing to decode), as they are found */
   onSkip?: (s: SkippedFile) => void;
+  /**
+   * For a transfer run, read the frozen base's activations from the activation cache (and fill it)
+   * and run only the trained top on them; false runs the whole model on every image. Default true.
+   */
+  cache?: boolean;
 }
 
 export interface EvaluateRunResult {
@@ -52,6 +58,8 @@ export interface EvaluateRunResult {
   reportDir?: string;
   files: string[];
   seconds: number;
+  /** Set when the frozen part's activations came through the activation cache (transfer runs). */
+  frozenActivations?: { fromCache: number; computed: number; cutLayer: string };
 }
 
 const SPLIT_FILE_DEFAULT = 'split.json';
@@ -127,22 +135,59 @@ async function evaluateLoadedRun(
   opts.onProgress?.({ stage: 'load', done: 2, total: 2 });
 
   const skipped: SkippedFile[] = [...ds.skipped];
-  const evaluation = await evaluateModel({
-    model: run.model,
-    modelLabels: run.labels,
-    datasetClasses: ds.classes,
-    dataName: opts.data === undefined ? 'the saved split' : `--data ${opts.data}`,
-    input,
-    batches: batches(examples, input, {
+  const pixelBatches = (of: Example[]) =>
+    batches(of, input, {
       batchSize: cfg.batchSize,
       onSkip: (s) => {
         skipped.push(s);
         opts.onSkip?.(s);
       },
-    }),
+    });
+  const common = {
+    modelLabels: run.labels,
+    datasetClasses: ds.classes,
+    dataName: opts.data === undefined ? 'the saved split' : `--data ${opts.data}`,
+    input,
     metrics: { topK: cfg.topK ?? defaultTopK(run.labels.length), mistakes: cfg.mistakes },
-    onProgress: (e) => opts.onProgress?.({ stage: 'predict', done: e.done, total: examples.length }),
-  });
+  };
+  // A transfer run's frozen part gives the same activations it gave in training: read them from
+  // the cache (a pass through the base costs far more than the trained top) when the run allows.
+  const frozen = opts.cache === false ? undefined : frozenPartOf(run.model, run.tl);
+  let frozenActivations: EvaluateRunResult['frozenActivations'];
+  let evaluation: Awaited<ReturnType<typeof evaluateModel>>;
+  if (frozen) {
+    const acts = await frozenActivationBatches(frozen, examples, pixelBatches, {
+      batchSize: cfg.batchSize,
+      onProgress: (done, total) => opts.onProgress?.({ stage: 'predict', done, total }),
+    });
+    frozenActivations = { fromCache: acts.fromCache, computed: acts.computed, cutLayer: frozen.key.cutLayer };
+    const byId = new Map(examples.map((e) => [e.id, e]));
+    evaluation = await evaluateModel({
+      ...common,
+      model: frozen.upper,
+      batches: acts.batches,
+      features: {
+        inputShape: run.model.inputs[0].shape,
+        // Thumbnails of the listed mistakes need their pixels: decode just those.
+        pixelsOf: async (ids) => {
+          const per = input.height * input.width * input.channels;
+          const out = new Map<string, Float32Array>();
+          const wanted = ids.map((id) => byId.get(id)).filter((e): e is Example => e !== undefined);
+          for await (const b of batches(wanted, input, { batchSize: cfg.batchSize })) {
+            b.ids.forEach((id, i) => out.set(id, b.x.slice(i * per, (i + 1) * per)));
+          }
+          return out;
+        },
+      },
+    });
+  } else {
+    evaluation = await evaluateModel({
+      ...common,
+      model: run.model,
+      batches: pixelBatches(examples),
+      onProgress: (e) => opts.onProgress?.({ stage: 'predict', done: e.done, total: examples.length }),
+    });
+  }
   if (evaluation.metrics.count === 0) {
     throw new DataError(`none of the ${examples.length} images of ${dataDescription} could be decoded (first: ${skipped[0]?.id}: ${skipped[0]?.reason})`);
   }
@@ -187,5 +232,6 @@ async function evaluateLoadedRun(
     reportDir,
     files,
     seconds: (Date.now() - started) / 1000,
+    frozenActivations,
   };
 }

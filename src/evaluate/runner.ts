@@ -16,8 +16,11 @@ export interface ModelInputImage {
   channels: 1 | 3;
 }
 
-export interface PredictedBatch {
-  batch: Batch;
+/** A batch of a model's inputs of any rank: pixels (a Batch) or activations of a frozen part. */
+export type FeatureBatch = Omit<Batch, 'shape'> & { shape: readonly number[] };
+
+export interface PredictedBatch<B extends FeatureBatch = FeatureBatch> {
+  batch: B;
   /** softmax rows, batch.shape[0] x numClasses, row-major */
   probs: Float32Array;
   numClasses: number;
@@ -27,11 +30,11 @@ export interface PredictedBatch {
  * Predicts each batch in turn. Tensors are disposed per batch, so tf.memory().numTensors
  * is the same after the loop as before it. The model must output [N, classes] probabilities.
  */
-export async function* predictBatches(model: tfTypes.LayersModel, batches: AsyncIterable<Batch>): AsyncGenerator<PredictedBatch> {
+export async function* predictBatches<B extends FeatureBatch>(model: tfTypes.LayersModel, batches: AsyncIterable<B>): AsyncGenerator<PredictedBatch<B>> {
   const tf = loadTf();
   for await (const batch of batches) {
     if (batch.shape[0] === 0) continue;
-    const x = tf.tensor4d(batch.x, batch.shape);
+    const x = tf.tensor(batch.x, [...batch.shape]);
     let out: tfTypes.Tensor | tfTypes.Tensor[] | undefined;
     try {
       out = model.predict(x);
@@ -56,7 +59,12 @@ export interface EvaluateModelOptions {
   /** names the data in errors, e.g. "--data ./imgs" */
   dataName: string;
   input: InputSpec;
-  batches: AsyncIterable<Batch>;
+  batches: AsyncIterable<FeatureBatch>;
+  /**
+   * When the batches are activations, not pixels: the whole model's input shape (checked against
+   * `input` instead of `model`'s), and where the pixels of the listed mistakes come from.
+   */
+  features?: { inputShape: readonly (number | null)[]; pixelsOf: (ids: string[]) => Promise<Map<string, Float32Array>> };
   metrics?: Partial<MetricsConfig>;
   /** after every batch: examples done so far */
   onProgress?: (e: { done: number }) => void;
@@ -73,7 +81,7 @@ export interface EvaluationRun {
 export async function evaluateModel(opts: EvaluateModelOptions): Promise<EvaluationRun> {
   const started = Date.now();
   const { model, modelLabels, input } = opts;
-  checkModelShapes(model.inputs[0].shape, model.outputs[0].shape, input, modelLabels.length, 'evaluate');
+  checkModelShapes(opts.features?.inputShape ?? model.inputs[0].shape, model.outputs[0].shape, input, modelLabels.length, 'evaluate');
   const toModel = mapLabelsByName(opts.datasetClasses, modelLabels, opts.dataName);
   const cfg: MetricsConfig = { ...defaultMetricsConfig(), ...opts.metrics };
   const per = input.height * input.width * input.channels;
@@ -83,7 +91,7 @@ export async function evaluateModel(opts: EvaluateModelOptions): Promise<Evaluat
   const probs: Float32Array[] = [];
   // The most confident mistakes so far, with their inputs: the same order computeMetrics uses,
   // so the kept pool is exactly the final list, and only `cfg.mistakes` images stay in memory.
-  let pool: { id: string; probability: number; pixels: Float32Array }[] = [];
+  let pool: { id: string; probability: number; pixels?: Float32Array }[] = [];
 
   for await (const pb of predictBatches(model, opts.batches)) {
     const { batch, numClasses } = pb;
@@ -99,7 +107,7 @@ export async function evaluateModel(opts: EvaluateModelOptions): Promise<Evaluat
       const cand = { id: batch.ids[i], probability: row[pred] };
       const worst = pool[pool.length - 1];
       if (pool.length < cfg.mistakes || compareMistakes(cand, worst) < 0) {
-        pool.push({ ...cand, pixels: batch.x.slice(i * per, (i + 1) * per) });
+        pool.push({ ...cand, pixels: opts.features ? undefined : batch.x.slice(i * per, (i + 1) * per) });
         pool.sort(compareMistakes);
         pool = pool.slice(0, cfg.mistakes);
       }
@@ -108,7 +116,9 @@ export async function evaluateModel(opts: EvaluateModelOptions): Promise<Evaluat
   }
 
   const metrics = computeMetrics({ labels: modelLabels, ids, yTrue, probs }, cfg);
-  const byId = new Map(pool.map((p) => [p.id, p.pixels]));
+  const byId = opts.features
+    ? await opts.features.pixelsOf(metrics.mistakes.map((m) => m.id))
+    : new Map(pool.map((p) => [p.id, p.pixels ?? new Float32Array(per)]));
   const mistakeInputs = metrics.mistakes.map((m) => ({
     pixels: byId.get(m.id) ?? new Float32Array(per),
     height: input.height,

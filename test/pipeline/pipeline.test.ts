@@ -8,6 +8,7 @@ import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../../src/native/load';
 import { pretrain } from '../../src/pipeline/pretrain';
 import { transfer } from '../../src/pipeline/transfer';
+import { evaluateRun } from '../../src/evaluate';
 import { checkpointPath } from '../../src/pipeline/common';
 import { InterruptedError } from '../../src/errors';
 import { colourPng, makeColourFolder, tempDir } from '../evaluate/fixtures';
@@ -190,6 +191,32 @@ test('an interrupted transfer leaves no run directory, and --resume ends where a
   expect(resumed.history.map((h) => [h.phase, h.epoch])).toEqual(whole.history.map((h) => [h.phase, h.epoch]));
   expect(resumed.metrics).toEqual(whole.metrics);
   expect(fs.existsSync(checkpointPath(out))).toBe(false);
+}, 600_000);
+
+test('evaluate reads the frozen activations of a transfer run from the cache and matches the whole model on pixels', async () => {
+  for (const fineTuneEpochs of [1, 0]) {
+    const out = path.join(work, 'runs', `evaluated-${fineTuneEpochs}`);
+    const r = await transfer({ base: sourceRun, data: target, out, epochs: 2, fineTuneEpochs, fineTuneLayers: 2, patience: 0, ...QUICK });
+    const viaCache = await evaluateRun({ model: out, reportDir: null });
+    // The transfer's final measurement cached the test split below the trained part.
+    expect(viaCache.frozenActivations).toMatchObject({ fromCache: r.metrics.testCount, computed: 0 });
+    const whole = await evaluateRun({ model: out, reportDir: null, cache: false });
+    expect(whole.frozenActivations).toBeUndefined();
+    expect(viaCache.metrics.accuracy).toBe(whole.metrics.accuracy);
+    expect(viaCache.metrics.confusionMatrix).toEqual(whole.metrics.confusionMatrix);
+    expect(viaCache.metrics.loss).toBeCloseTo(whole.metrics.loss, 5);
+    expect(viaCache.metrics.mistakes.map((m) => m.id)).toEqual(whole.metrics.mistakes.map((m) => m.id));
+    // On a machine without those cache entries they are computed, with the same figures.
+    const savedDir = process.env.TL_CACHE_DIR;
+    process.env.TL_CACHE_DIR = path.join(work, `cache-empty-${fineTuneEpochs}`);
+    try {
+      const fresh = await evaluateRun({ model: out, reportDir: null });
+      expect(fresh.frozenActivations).toMatchObject({ fromCache: 0, computed: r.metrics.testCount });
+      expect(fresh.metrics.accuracy).toBe(whole.metrics.accuracy);
+    } finally {
+      process.env.TL_CACHE_DIR = savedDir;
+    }
+  }
 }, 600_000);
 
 test('no tensors leak across a transfer run', async () => {

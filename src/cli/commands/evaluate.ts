@@ -16,6 +16,8 @@ interface EvaluateFlags {
   topK?: string;
   report?: string;
   batchSize?: string;
+  /** false with --no-cache */
+  cache?: boolean;
 }
 
 /** Rows of the compact confusion matrix shown in a terminal; larger ones only go to files. */
@@ -35,7 +37,8 @@ export function registerEvaluate(program: Command): void {
     .option('--top-k <k>', 'also report top-k accuracy (default 5 when the model has more than 5 classes)')
     .option('--report <dir>', 'where to write evaluation.json, confusion-matrix.csv/.png, per-class-f1.png, report.html (default <run dir>/evaluation)')
     .option('--no-report', 'write no files, only print')
-    .option('--batch-size <n>', 'images per forward pass', '32');
+    .option('--batch-size <n>', 'images per forward pass', '32')
+    .option('--no-cache', "transfer runs: run the whole model on every image instead of reading the frozen base's activations from the activation cache");
   cmd.addHelpText(
     'after',
     `
@@ -90,6 +93,7 @@ async function runEvaluate(flags: EvaluateFlags, command: Command): Promise<void
     topK,
     thresholds,
     reportDir,
+    cache: flags.cache !== false,
     onProgress: (e) => {
       if (e.stage === 'predict') {
         if (!bar) bar = out.progress('Evaluating', e.total);
@@ -124,6 +128,10 @@ export function renderEvaluation(r: EvaluateRunResult, out: Output): string[] {
   const m = r.metrics;
   const lines: string[] = [];
   lines.push(`${c.bold('Evaluated')} ${r.runDir} on ${r.dataDescription}: ${m.count} images in ${r.seconds.toFixed(1)} s`);
+  if (r.frozenActivations) {
+    const a = r.frozenActivations;
+    lines.push(`Frozen base activations (at ${a.cutLayer}): ${a.fromCache} from the cache, ${a.computed} computed; --no-cache runs the whole model`);
+  }
   lines.push('');
   const head = [
     `accuracy ${c.bold(pct(m.accuracy))}`,

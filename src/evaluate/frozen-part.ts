@@ -1,0 +1,76 @@
+// Evaluating a transfer run on the activations its frozen part left in the activation cache:
+// the saved model is split where training stopped reaching (the unfrozen block, or the new head),
+// the part below is served from the cache keyed exactly as transfer keyed it, and only the
+// trained top runs. Images the cache lacks are computed (and cached) as transfer would.
+import type * as tfTypes from '@tensorflow/tfjs-node';
+import { loadTf } from '../native/load';
+import type { Batch, Example } from '../data';
+import type { TlJson } from '../models';
+import { computeActivations, layerIndexOf, splitAt, type ActivationKey } from '../train';
+import type { FeatureBatch } from './runner';
+
+export interface FrozenPart {
+  /** Input -> the activations transfer cached (the layers no phase trained). */
+  lower: tfTypes.LayersModel;
+  /** Those activations -> class probabilities (the unfrozen top and the head). */
+  upper: tfTypes.LayersModel;
+  key: ActivationKey;
+}
+
+/** The base identity transfer keys its caches by: `${source}|${name}` of the resolved base. */
+function baseIdentityOf(tl: TlJson): string | undefined {
+  const info = tl.baseInfo as { source?: unknown; name?: unknown } | undefined;
+  return typeof info?.source === 'string' && typeof info.name === 'string' ? `${info.source}|${info.name}` : undefined;
+}
+
+/**
+ * The frozen part of a transfer run's model, or undefined when the run is not a transfer, its
+ * tl.json lacks what the cache key needs, or the model does not split there (then the caller
+ * runs the whole model on pixels, as before).
+ */
+export function frozenPartOf(model: tfTypes.LayersModel, tl: TlJson | undefined): FrozenPart | undefined {
+  if (!tl || tl.kind !== 'transfer' || typeof tl.cutLayer !== 'string') return undefined;
+  const base = baseIdentityOf(tl);
+  if (!base) return undefined;
+  const unfreezeFrom = typeof tl.unfreezeFrom === 'string' ? tl.unfreezeFrom : undefined;
+  try {
+    // Fine-tuned: cached below the first unfrozen layer, named by the layer feeding it.
+    // Head only: cached at the pooled features (featureLayer), named by the layer cut at.
+    const at = unfreezeFrom ?? layerIndexOf(model, tl.featureLayer) + 1;
+    const split = splitAt(loadTf(), model, at);
+    if (!split.lower) return undefined;
+    const cutLayer = unfreezeFrom ? split.lowerOutputLayer : tl.cutLayer;
+    return { lower: split.lower, upper: split.upper, key: { base, cutLayer, input: tl.input } };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Activations of `part.lower` for `examples`, from the cache where present, as batches for the
+ * upper part. Images the pixel source skips are reported by it and left out.
+ */
+export async function frozenActivationBatches(
+  part: FrozenPart,
+  examples: Example[],
+  pixelBatches: (missing: Example[]) => AsyncIterable<Batch>,
+  opts: { batchSize: number; onProgress?: (done: number, total: number) => void },
+): Promise<{ batches: AsyncIterable<FeatureBatch>; fromCache: number; computed: number }> {
+  const acts = await computeActivations(part.lower, examples, pixelBatches, part.key, {
+    onProgress: (e) => opts.onProgress?.(e.done, e.total),
+  });
+  const rowLen = acts.shape.slice(1).reduce((a, b) => a * b, 1);
+  async function* rows(): AsyncIterable<FeatureBatch> {
+    for (let start = 0; start < acts.kept.length; start += opts.batchSize) {
+      const chunk = acts.kept.slice(start, start + opts.batchSize);
+      yield {
+        x: acts.features.subarray(start * rowLen, (start + chunk.length) * rowLen),
+        shape: [chunk.length, ...acts.shape.slice(1)],
+        y: Int32Array.from(chunk.map((e) => e.label)),
+        ids: chunk.map((e) => e.id),
+        hashes: chunk.map((e) => e.hash),
+      };
+    }
+  }
+  return { batches: rows(), fromCache: acts.fromCache, computed: acts.computed };
+}
