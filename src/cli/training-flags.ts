@@ -19,13 +19,13 @@ export interface RawTrainingFlags {
 /** Help text of 'auto' for --epochs and --patience (a budget in steps, see train/step-budget.ts). */
 const AUTO_PATIENCE_HELP = `; auto: worth ${HEAD_RULE.patienceSteps} steps`;
 
-export function addTrainingOptions(cmd: Command, defaults: { autoEpochs: string; batchSize: number; lr: number }): Command {
+export function addTrainingOptions(cmd: Command, defaults: { autoEpochs: string; batchSize: number; lr: number; schedule: 'constant' | 'cosine' }): Command {
   return cmd
     .option('--epochs <n|auto>', `training epochs (phase 1 for transfer); auto: ${defaults.autoEpochs}`, 'auto')
     .option('--batch-size <n>', 'images per training step', String(defaults.batchSize))
     .option('--lr <x>', 'learning rate (phase 1 for transfer)', String(defaults.lr))
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'rmsprop', 'sgd']).default('adam'))
-    .addOption(new Option('--schedule <name>', 'learning-rate schedule').choices(['constant', 'cosine']).default('cosine'))
+    .addOption(new Option('--schedule <name>', 'learning-rate schedule').choices(['constant', 'cosine']).default(defaults.schedule))
     .option('--patience <n|auto>', `early stopping: epochs without a lower validation loss before stopping (0: off); best weights are restored${AUTO_PATIENCE_HELP}`, 'auto')
     .option('--class-weights <auto|none>', 'weight the loss by inverse class frequency for imbalanced sets', 'none')
     .option('--label-smoothing <x>', 'label smoothing of the training loss, 0..0.5', '0');

@@ -64,7 +64,7 @@ export function registerPretrain(program: Command): void {
     .option('--resume', 'continue an interrupted run with the same --out from its checkpoint')
     .option('--json', 'print one JSON object on stdout (outDir, metrics.valAccuracy, metrics.testAccuracy, ...)');
   addDataOptions(cmd, { required: true });
-  addTrainingOptions(cmd, { autoEpochs: 'at least 2000 steps, 12 epochs or more', batchSize: 64, lr: 1e-3 });
+  addTrainingOptions(cmd, { autoEpochs: 'at least 2000 steps, 12 epochs or more', batchSize: 64, lr: 1e-3, schedule: 'cosine' });
   cmd
     .addHelpText(
       'after',

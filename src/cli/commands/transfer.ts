@@ -102,7 +102,7 @@ export function registerTransfer(program: Command): void {
     .option('--overwrite', 'replace an existing --out directory')
     .option('--json', 'print one JSON object on stdout (outDir, phases, metrics.valAccuracy, metrics.testAccuracy, ...)');
   addDataOptions(cmd, { required: true });
-  addTrainingOptions(cmd, { autoEpochs: 'at least 2000 steps, 20 epochs or more (20 with --augment)', batchSize: 32, lr: 1e-3 });
+  addTrainingOptions(cmd, { autoEpochs: 'at least 2000 steps, 20 epochs or more (20 with --augment)', batchSize: 32, lr: 1e-3, schedule: 'constant' });
   cmd
     .addHelpText(
       'after',
