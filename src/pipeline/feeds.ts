@@ -2,6 +2,7 @@
 // random touches them, streamed (shuffled, augmented, per epoch) otherwise.
 import { batches, Batch, Example, InputSpec, SkippedFile } from '../data';
 import type { AugmentConfig } from '../data';
+import { InterruptedError } from '../errors';
 import type { Feed, MemoryFeed, StreamFeed } from '../train';
 
 /** Above this many bytes of decoded input, stream instead of holding the split in memory. */
@@ -11,14 +12,18 @@ export function inputBytes(count: number, input: InputSpec): number {
   return count * input.height * input.width * input.channels * 4;
 }
 
+/** What decoding into memory reports and obeys. */
+export interface DecodeOptions {
+  batchSize: number;
+  onSkip?: (s: SkippedFile) => void;
+  onProgress?: (done: number, total: number) => void;
+  /** Checked after every decoded batch: true ends decoding with an InterruptedError. */
+  shouldStop?: () => boolean;
+}
+
 /** Decodes examples, in order, into one float32 array [N, H, W, C] (unreadable files dropped). */
-export async function decodeToMemory(
-  examples: Example[],
-  input: InputSpec,
-  batchSize: number,
-  onSkip?: (s: SkippedFile) => void,
-  onProgress?: (done: number, total: number) => void,
-): Promise<MemoryFeed & { ids: string[] }> {
+export async function decodeToMemory(examples: Example[], input: InputSpec, opts: DecodeOptions): Promise<MemoryFeed & { ids: string[] }> {
+  const { batchSize, onSkip, onProgress } = opts;
   const rowLen = input.height * input.width * input.channels;
   const x = new Float32Array(examples.length * rowLen);
   const y: number[] = [];
@@ -30,6 +35,11 @@ export async function decodeToMemory(
     ids.push(...b.ids);
     n += b.y.length;
     onProgress?.(n, examples.length);
+    if (opts.shouldStop) {
+      // Built-in sets decode without real I/O: give the event loop a turn so a signal handler can run.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (opts.shouldStop()) throw new InterruptedError(`interrupted while decoding images: ${n} of ${examples.length} done`);
+    }
   }
   return { kind: 'memory', x: n === examples.length ? x : x.slice(0, n * rowLen), shape: [n, input.height, input.width, input.channels], y, stage: 'input', ids };
 }
@@ -54,10 +64,10 @@ export function streamFeed(examples: Example[], input: InputSpec, augment: Augme
 export async function inputFeed(
   examples: Example[],
   input: InputSpec,
-  opts: { batchSize: number; augment?: AugmentConfig; onSkip?: (s: SkippedFile) => void; onProgress?: (done: number, total: number) => void },
+  opts: DecodeOptions & { augment?: AugmentConfig },
 ): Promise<Feed> {
   if (!opts.augment && inputBytes(examples.length, input) <= MEMORY_FEED_LIMIT_BYTES) {
-    return decodeToMemory(examples, input, opts.batchSize, opts.onSkip, opts.onProgress);
+    return decodeToMemory(examples, input, opts);
   }
   return streamFeed(examples, input, opts.augment, opts.onSkip);
 }

@@ -17,7 +17,7 @@ import {
   SCRATCH_RULE,
   Auto,
 } from '../train';
-import { DataError } from '../errors';
+import { DataError, InterruptedError } from '../errors';
 import { inputFeed } from './feeds';
 import {
   loadDataWithEvents,
@@ -122,13 +122,19 @@ export async function pretrain(
     const onSkip = (file: { id: string; reason: string }) => onEvent?.({ type: 'skip', file });
     onEvent?.({ type: 'stage', message: `Decoding ${counts.train} training and ${counts.val} validation images (${input.height}x${input.width}x${input.channels})` });
     const tDecode = Date.now();
+    // A stop asked for while decoding (minutes on a large set) ends the run there.
+    const decodeStopped = (err: unknown) => {
+      throw err instanceof InterruptedError ? checkpoint.interruptedOutsideTraining('pretraining', err) : err;
+    };
+    const shouldStop = hooks.shouldStop;
     const train = await inputFeed(examplesOf(ds, 'train'), input, {
       batchSize: opts.batchSize,
       augment: opts.augment,
       onSkip,
+      shouldStop,
       onProgress: (done, total) => onEvent?.({ type: 'progress', stage: 'Decoding training images', done, total }),
-    });
-    const val = await inputFeed(examplesOf(ds, 'val'), input, { batchSize: opts.batchSize, onSkip });
+    }).catch(decodeStopped);
+    const val = await inputFeed(examplesOf(ds, 'val'), input, { batchSize: opts.batchSize, onSkip, shouldStop }).catch(decodeStopped);
     const decodeSeconds = (Date.now() - tDecode) / 1000;
 
     const budget = stepBudget({ epochs: opts.epochs, patience: opts.patience, trainCount: counts.train, batchSize: opts.batchSize, rule: SCRATCH_RULE });
@@ -164,7 +170,7 @@ export async function pretrain(
 
     onEvent?.({ type: 'stage', message: 'Measuring validation and test accuracy' });
     const testExamples = examplesOf(ds, 'test');
-    const test = testExamples.length > 0 ? await inputFeed(testExamples, input, { batchSize: opts.batchSize, onSkip }) : undefined;
+    const test = testExamples.length > 0 ? await inputFeed(testExamples, input, { batchSize: opts.batchSize, onSkip, shouldStop }).catch(decodeStopped) : undefined;
     const metrics = await measureChain({ head: model }, val, test, opts.batchSize, counts.train);
     const { split, extraFiles } = await runRecords(ds, opts, result.history, onEvent);
     const seconds = (Date.now() - t0) / 1000;

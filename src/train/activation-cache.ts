@@ -216,6 +216,8 @@ export async function computeActivations<E extends CacheableExample>(
       }
       out.dispose();
       report();
+      // Batches of rows computed earlier need no I/O: give the event loop a turn so a signal handler can run.
+      if (opts.shouldStop) await new Promise((resolve) => setImmediate(resolve));
       if (opts.shouldStop?.()) {
         const done = countDone();
         throw new InterruptedError(

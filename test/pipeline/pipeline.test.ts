@@ -107,6 +107,22 @@ test('an interrupted pretrain leaves a checkpoint and no run directory; --resume
   expect(fs.existsSync(path.join(out, 'model.json'))).toBe(true);
 }, 600_000);
 
+test('a stop asked for while pretrain decodes its images ends it there, with no checkpoint and no run directory', async () => {
+  const out = path.join(work, 'runs', 'pretrain-stopped-decoding');
+  let decodedBatches = 0;
+  const stop = pretrain({ data: source, out, ...PRETRAIN_OPTS }, {
+    onEvent: (e) => {
+      if (e.type === 'progress' && e.stage === 'Decoding training images') decodedBatches++;
+      if (e.type === 'batch') throw new Error('training started although a stop was asked for');
+    },
+    shouldStop: () => decodedBatches >= 1,
+  });
+  await expect(stop).rejects.toBeInstanceOf(InterruptedError);
+  await expect(stop).rejects.toThrow(/interrupted while decoding images: 8 of \d+ done; no epoch had finished/);
+  expect(fs.existsSync(out)).toBe(false);
+  expect(fs.existsSync(checkpointPath(out))).toBe(false);
+});
+
 test('transfer: two phases, the base BN statistics stay bit-identical, and the run directory is complete', async () => {
   const out = path.join(work, 'runs', 'two-phase');
   const r = await transfer({ base: sourceRun, data: target, out, epochs: 2, fineTuneEpochs: 1, fineTuneLayers: 2, patience: 0, ...QUICK });
