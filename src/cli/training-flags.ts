@@ -2,7 +2,7 @@
 // their checked conversion; every problem is a UsageError naming its flag.
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors';
-import { HEAD_RULE } from '../train/step-budget';
+import { describeAutoEpochs, type BudgetRule } from '../train/step-budget';
 import type { CliDataOptions } from './data-flags';
 
 export interface RawTrainingFlags {
@@ -16,17 +16,19 @@ export interface RawTrainingFlags {
   labelSmoothing?: string;
 }
 
-/** Help text of 'auto' for --epochs and --patience (a budget in steps, see train/step-budget.ts). */
-const AUTO_PATIENCE_HELP = `; auto: worth ${HEAD_RULE.patienceSteps} steps`;
-
-export function addTrainingOptions(cmd: Command, defaults: { autoEpochs: string; batchSize: number; lr: number; schedule: 'constant' | 'cosine' }): Command {
+/** `rule` (and `streamedRule` with --augment) is what --epochs auto and --patience auto resolve against. */
+export function addTrainingOptions(
+  cmd: Command,
+  defaults: { rule: BudgetRule; streamedRule?: BudgetRule; batchSize: number; lr: number; schedule: 'constant' | 'cosine' },
+): Command {
+  const { rule } = defaults;
   return cmd
-    .option('--epochs <n|auto>', `training epochs (phase 1 for transfer); auto: ${defaults.autoEpochs}`, 'auto')
+    .option('--epochs <n|auto>', `training epochs (phase 1 for transfer); auto: ${describeAutoEpochs(rule, defaults.streamedRule)}`, 'auto')
     .option('--batch-size <n>', 'images per training step', String(defaults.batchSize))
     .option('--lr <x>', 'learning rate (phase 1 for transfer)', String(defaults.lr))
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'rmsprop', 'sgd']).default('adam'))
     .addOption(new Option('--schedule <name>', 'learning-rate schedule').choices(['constant', 'cosine']).default(defaults.schedule))
-    .option('--patience <n|auto>', `early stopping: epochs without a lower validation loss before stopping (0: off); best weights are restored${AUTO_PATIENCE_HELP}`, 'auto')
+    .option('--patience <n|auto>', `early stopping: epochs without a lower validation loss before stopping (0: off); best weights are restored; auto: worth ${rule.patienceSteps} steps, at least ${rule.minPatience} epochs`, 'auto')
     .option('--class-weights <auto|none>', 'weight the loss by inverse class frequency for imbalanced sets', 'none')
     .option('--label-smoothing <x>', 'label smoothing of the training loss, 0..0.5', '0');
 }

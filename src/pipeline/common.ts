@@ -38,11 +38,12 @@ export interface RunCheckpoint {
   /** The error an interrupted run ends with; `command` is 'pretraining' or 'transfer'. */
   interrupted(command: string): InterruptedError;
   /**
-   * The error for a stop outside the training loop (computing base activations, before the first
-   * epoch or for the final measurement), from that pass's own error: says whether a checkpoint
-   * exists to resume from.
+   * A `.catch` handler for work outside the training loop (decoding images, computing base
+   * activations, before the first epoch or for the final measurement): rethrows that work's
+   * InterruptedError as the run's, saying whether a checkpoint exists to resume from; any other
+   * error passes through unchanged.
    */
-  interruptedOutsideTraining(command: string, cause: InterruptedError): InterruptedError;
+  stoppedOutsideTraining(command: string): (err: unknown) => never;
 }
 
 export function runCheckpoint(out: string): RunCheckpoint {
@@ -64,11 +65,14 @@ export function runCheckpoint(out: string): RunCheckpoint {
     interrupted(command) {
       return new InterruptedError(`${command} interrupted; checkpoint written to ${file}`, 'Continue with the same command plus --resume.');
     },
-    interruptedOutsideTraining(command, cause) {
-      if (fs.existsSync(file)) {
-        return new InterruptedError(`${command} ${cause.message}; the checkpoint of the last finished epoch is at ${file}`, 'Continue with the same command plus --resume.');
-      }
-      return new InterruptedError(`${command} ${cause.message}; no epoch had finished, so there is no checkpoint`, `Run the same command again, without --resume.${cause.hint ? ' ' + cause.hint : ''}`);
+    stoppedOutsideTraining(command) {
+      return (cause) => {
+        if (!(cause instanceof InterruptedError)) throw cause;
+        if (fs.existsSync(file)) {
+          throw new InterruptedError(`${command} ${cause.message}; the checkpoint of the last finished epoch is at ${file}`, 'Continue with the same command plus --resume.');
+        }
+        throw new InterruptedError(`${command} ${cause.message}; no epoch had finished, so there is no checkpoint`, `Run the same command again, without --resume.${cause.hint ? ' ' + cause.hint : ''}`);
+      };
     },
   };
 }

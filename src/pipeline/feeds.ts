@@ -3,6 +3,7 @@
 import { batches, Batch, Example, InputSpec, SkippedFile } from '../data';
 import type { AugmentConfig } from '../data';
 import { InterruptedError } from '../errors';
+import { stopAsked } from '../train';
 import type { Feed, MemoryFeed, StreamFeed } from '../train';
 
 /** Above this many bytes of decoded input, stream instead of holding the split in memory. */
@@ -35,11 +36,8 @@ export async function decodeToMemory(examples: Example[], input: InputSpec, opts
     ids.push(...b.ids);
     n += b.y.length;
     onProgress?.(n, examples.length);
-    if (opts.shouldStop) {
-      // Built-in sets decode without real I/O: give the event loop a turn so a signal handler can run.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (opts.shouldStop()) throw new InterruptedError(`interrupted while decoding images: ${n} of ${examples.length} done`);
-    }
+    // Built-in sets decode without real I/O: stopAsked lets a signal handler run first.
+    if (await stopAsked(opts.shouldStop)) throw new InterruptedError(`interrupted while decoding images: ${n} of ${examples.length} done`);
   }
   return { kind: 'memory', x: n === examples.length ? x : x.slice(0, n * rowLen), shape: [n, input.height, input.width, input.channels], y, stage: 'input', ids };
 }

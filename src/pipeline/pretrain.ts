@@ -17,7 +17,7 @@ import {
   SCRATCH_RULE,
   Auto,
 } from '../train';
-import { DataError, InterruptedError } from '../errors';
+import { DataError } from '../errors';
 import { inputFeed } from './feeds';
 import {
   loadDataWithEvents,
@@ -123,9 +123,7 @@ export async function pretrain(
     onEvent?.({ type: 'stage', message: `Decoding ${counts.train} training and ${counts.val} validation images (${input.height}x${input.width}x${input.channels})` });
     const tDecode = Date.now();
     // A stop asked for while decoding (minutes on a large set) ends the run there.
-    const decodeStopped = (err: unknown) => {
-      throw err instanceof InterruptedError ? checkpoint.interruptedOutsideTraining('pretraining', err) : err;
-    };
+    const decodeStopped = checkpoint.stoppedOutsideTraining('pretraining');
     const shouldStop = hooks.shouldStop;
     const train = await inputFeed(examplesOf(ds, 'train'), input, {
       batchSize: opts.batchSize,

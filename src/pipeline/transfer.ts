@@ -29,7 +29,7 @@ import {
   PhaseSummary,
   ScheduleKind,
 } from '../train';
-import { DataError, InterruptedError, ModelError } from '../errors';
+import { DataError, ModelError } from '../errors';
 import { loadTf } from '../native';
 import { ComputedRows, rowBatches, streamFeed } from './feeds';
 import {
@@ -195,9 +195,7 @@ export async function transfer(
           onProgress: (e) => onEvent?.({ type: 'progress', stage: `Base activations (${label})`, done: e.done, total: e.total }),
           shouldStop: hooks.shouldStop,
         },
-      ).catch((err: unknown) => {
-        throw err instanceof InterruptedError ? checkpoint.interruptedOutsideTraining('transfer', err) : err;
-      });
+      ).catch(checkpoint.stoppedOutsideTraining('transfer'));
       tally.fromCache += r.fromCache;
       tally.computed += r.computed;
       const feed: MemoryFeed = { kind: 'memory', x: r.features, shape: r.shape, y: r.kept.map((e) => e.label), stage: 'features' };

@@ -10,6 +10,7 @@ import { cacheArea } from '../cache-dir';
 import { DataError, InterruptedError, ModelError } from '../errors';
 import type { Batch, InputSpec } from '../data/types';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic';
+import { stopAsked } from './event-loop';
 
 /** What makes two activations interchangeable besides the image content. */
 export interface ActivationKey {
@@ -216,9 +217,7 @@ export async function computeActivations<E extends CacheableExample>(
       }
       out.dispose();
       report();
-      // Batches of rows computed earlier need no I/O: give the event loop a turn so a signal handler can run.
-      if (opts.shouldStop) await new Promise((resolve) => setImmediate(resolve));
-      if (opts.shouldStop?.()) {
+      if (await stopAsked(opts.shouldStop)) {
         const done = countDone();
         throw new InterruptedError(
           `interrupted while computing activations at ${key.cutLayer}: ${done} of ${total} done${dir ? ', and cached' : ''}`,

@@ -53,3 +53,4 @@ export {
 } from './activation-cache';
 export { tensorBoardLogger, type TensorBoardLogger } from './tensorboard';
 export { stepBudget, HEAD_RULE, STREAMED_HEAD_RULE, FINE_TUNE_RULE, STREAMED_FINE_TUNE_RULE, SCRATCH_RULE, type Auto, type BudgetRule, type StepBudget } from './step-budget';
+export { yieldToEventLoop, stopAsked } from './event-loop';

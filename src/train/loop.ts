@@ -16,6 +16,7 @@ import {
 } from './optimizer';
 import { deriveSeed, shuffledOrder } from './prng';
 import { learningRateAt } from './schedule';
+import { yieldToEventLoop } from './event-loop';
 import type {
   Feed,
   FitConfig,
@@ -341,9 +342,7 @@ export async function trainPhase(phase: PhaseNumber, setup: PhaseSetup, cfg: Pha
           accuracy: p.correct / p.seen,
           lr,
         });
-        // In-memory feeds resolve at once, so `for await` alone never leaves the microtask queue
-        // and a SIGINT/SIGTERM handler (a macrotask) would only run after the whole phase.
-        // Yielding once per batch costs microseconds and lets the interrupt flag rise in time.
+        // Lets a signal handler raise the interrupt flag in time (see event-loop.ts).
         await yieldToEventLoop();
         if (hooks.shouldStop?.() && step < stepsPerEpoch) {
           // Mid-epoch: record the running sums so the resumed epoch reports the same figures.
@@ -413,9 +412,4 @@ function disposeOptimizer(optimizer: tfTypes.Optimizer): void {
   optimizer.dispose();
   const c = (optimizer as unknown as { c?: tfTypes.Tensor }).c;
   if (c && !c.isDisposed) c.dispose();
-}
-
-/** Resolves after pending I/O and signal callbacks have run. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -58,3 +58,9 @@ export function stepBudget(opts: { epochs: Auto<number>; patience: Auto<number>;
   if (opts.patience === 'auto') parts.push(`early stopping after ${patience} epochs without a lower validation loss`);
   return { epochs, patience, stepsPerEpoch, reason: parts.length > 0 ? `auto: ${parts.join('; ')}` : '' };
 }
+
+/** What 'auto' means under `rule` (and `streamed` with --augment), for --help. */
+export function describeAutoEpochs(rule: BudgetRule, streamed?: BudgetRule): string {
+  const epochs = rule.minEpochs === rule.maxEpochs ? `${rule.minEpochs} epochs` : `${rule.minEpochs} to ${rule.maxEpochs} epochs`;
+  return `at least ${rule.minSteps} steps, ${epochs}${streamed ? ` (${streamed.minEpochs} with --augment)` : ''}`;
+}

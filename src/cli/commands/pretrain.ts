@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { Output } from '../output';
 import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
+import { SCRATCH_RULE } from '../../train/step-budget';
 import { addTrainingOptions, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary } from '../training-flags';
 
 interface PretrainFlags extends RawDataFlags, RawTrainingFlags {
@@ -64,7 +65,7 @@ export function registerPretrain(program: Command): void {
     .option('--resume', 'continue an interrupted run with the same --out from its checkpoint')
     .option('--json', 'print one JSON object on stdout (outDir, metrics.valAccuracy, metrics.testAccuracy, ...)');
   addDataOptions(cmd, { required: true });
-  addTrainingOptions(cmd, { autoEpochs: 'at least 2000 steps, 12 epochs or more', batchSize: 64, lr: 1e-3, schedule: 'cosine' });
+  addTrainingOptions(cmd, { rule: SCRATCH_RULE, batchSize: 64, lr: 1e-3, schedule: 'cosine' });
   cmd
     .addHelpText(
       'after',

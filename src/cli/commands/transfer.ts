@@ -4,6 +4,7 @@ import { Output } from '../output';
 import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
 import { addTrainingOptions, intOrAuto, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary } from '../training-flags';
 import { UsageError } from '../../errors';
+import { describeAutoEpochs, FINE_TUNE_RULE, HEAD_RULE, STREAMED_FINE_TUNE_RULE, STREAMED_HEAD_RULE } from '../../train/step-budget';
 
 interface TransferFlags extends RawDataFlags, RawTrainingFlags {
   base: string;
@@ -92,7 +93,7 @@ export function registerTransfer(program: Command): void {
     .option('--dropout <x>', 'dropout rate of the new head', '0.2')
     .option('--hidden <units>', 'hidden dense layers of the head, e.g. 128 or 256,64 (default none)')
     .option('--l2 <x>', 'L2 penalty on the head kernels', '0')
-    .option('--fine-tune-epochs <n|auto>', 'phase 2 epochs, 0 skips fine-tuning; auto: at least 200 steps, 5 to 50 epochs (5 with --augment)', 'auto')
+    .option('--fine-tune-epochs <n|auto>', `phase 2 epochs, 0 skips fine-tuning; auto: ${describeAutoEpochs(FINE_TUNE_RULE, STREAMED_FINE_TUNE_RULE)}`, 'auto')
     .option('--fine-tune-lr <x>', 'phase 2 learning rate (default: a tenth of --lr)')
     .option('--unfreeze-from <layer>', 'phase 2 unfreezes the base from this layer (name or index) up')
     .option('--fine-tune-layers <k>', 'phase 2 unfreezes the top K layers of the cut base (when --unfreeze-from is not given)', '10')
@@ -102,7 +103,7 @@ export function registerTransfer(program: Command): void {
     .option('--overwrite', 'replace an existing --out directory')
     .option('--json', 'print one JSON object on stdout (outDir, phases, metrics.valAccuracy, metrics.testAccuracy, ...)');
   addDataOptions(cmd, { required: true });
-  addTrainingOptions(cmd, { autoEpochs: 'at least 2000 steps, 20 epochs or more (20 with --augment)', batchSize: 32, lr: 1e-3, schedule: 'constant' });
+  addTrainingOptions(cmd, { rule: HEAD_RULE, streamedRule: STREAMED_HEAD_RULE, batchSize: 32, lr: 1e-3, schedule: 'constant' });
   cmd
     .addHelpText(
       'after',
