@@ -24,25 +24,27 @@ function baseIdentityOf(tl: TlJson): string | undefined {
 }
 
 /**
- * The frozen part of a transfer run's model, or undefined when the run is not a transfer, its
- * tl.json lacks what the cache key needs, or the model does not split there (then the caller
- * runs the whole model on pixels, as before).
+ * The frozen part of a transfer run's model, or why there is none to read from the cache: the
+ * run is not a transfer (reason undefined: nothing to explain), its tl.json lacks what the cache
+ * key needs, or the model does not split there. Either way the caller then runs the whole model
+ * on pixels, which gives the same figures, only slower.
  */
-export function frozenPartOf(model: tfTypes.LayersModel, tl: TlJson | undefined): FrozenPart | undefined {
-  if (!tl || tl.kind !== 'transfer' || typeof tl.cutLayer !== 'string') return undefined;
+export function frozenPartOf(model: tfTypes.LayersModel, tl: TlJson | undefined): { part: FrozenPart } | { part?: undefined; reason?: string } {
+  if (!tl || tl.kind !== 'transfer') return {};
+  if (typeof tl.cutLayer !== 'string') return { reason: 'tl.json names no cutLayer' };
   const base = baseIdentityOf(tl);
-  if (!base) return undefined;
+  if (!base) return { reason: 'tl.json has no baseInfo.source and baseInfo.name to key the cache by' };
   const unfreezeFrom = typeof tl.unfreezeFrom === 'string' ? tl.unfreezeFrom : undefined;
   try {
     // Fine-tuned: cached below the first unfrozen layer, named by the layer feeding it.
     // Head only: cached at the pooled features (featureLayer), named by the layer cut at.
     const at = unfreezeFrom ?? layerIndexOf(model, tl.featureLayer) + 1;
     const split = splitAt(loadTf(), model, at);
-    if (!split.lower) return undefined;
+    if (!split.lower) return { reason: `the model has no layers below ${unfreezeFrom ?? tl.featureLayer} to serve from the cache` };
     const cutLayer = unfreezeFrom ? split.lowerOutputLayer : tl.cutLayer;
-    return { lower: split.lower, upper: split.upper, key: { base, cutLayer, input: tl.input } };
-  } catch {
-    return undefined;
+    return { part: { lower: split.lower, upper: split.upper, key: { base, cutLayer, input: tl.input } } };
+  } catch (err) {
+    return { reason: `the saved model does not split at ${unfreezeFrom ?? tl.featureLayer ?? '?'} (${(err as Error).message})` };
   }
 }
 

@@ -60,6 +60,8 @@ export interface EvaluateRunResult {
   seconds: number;
   /** Set when the frozen part's activations came through the activation cache (transfer runs). */
   frozenActivations?: { fromCache: number; computed: number; cutLayer: string };
+  /** Set when a transfer run had to be evaluated whole on pixels though the cache was allowed: why. */
+  cacheUnusable?: string;
 }
 
 const SPLIT_FILE_DEFAULT = 'split.json';
@@ -152,7 +154,8 @@ async function evaluateLoadedRun(
   };
   // A transfer run's frozen part gives the same activations it gave in training: read them from
   // the cache (a pass through the base costs far more than the trained top) when the run allows.
-  const frozen = opts.cache === false ? undefined : frozenPartOf(run.model, run.tl);
+  const frozenOrWhy = opts.cache === false ? {} : frozenPartOf(run.model, run.tl);
+  const frozen = frozenOrWhy.part;
   let frozenActivations: EvaluateRunResult['frozenActivations'];
   let evaluation: Awaited<ReturnType<typeof evaluateModel>>;
   if (frozen) {
@@ -233,5 +236,6 @@ async function evaluateLoadedRun(
     files,
     seconds: (Date.now() - started) / 1000,
     frozenActivations,
+    cacheUnusable: frozenOrWhy.part ? undefined : frozenOrWhy.reason,
   };
 }

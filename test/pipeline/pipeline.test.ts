@@ -218,6 +218,8 @@ test('evaluate reads the frozen activations of a transfer run from the cache and
     expect(viaCache.frozenActivations).toMatchObject({ fromCache: r.metrics.testCount, computed: 0 });
     const whole = await evaluateRun({ model: out, reportDir: null, cache: false });
     expect(whole.frozenActivations).toBeUndefined();
+    expect(viaCache.cacheUnusable).toBeUndefined();
+    expect(whole.cacheUnusable).toBeUndefined(); // --no-cache was asked for: nothing to explain
     expect(viaCache.metrics.accuracy).toBe(whole.metrics.accuracy);
     expect(viaCache.metrics.confusionMatrix).toEqual(whole.metrics.confusionMatrix);
     expect(viaCache.metrics.loss).toBeCloseTo(whole.metrics.loss, 5);
@@ -232,6 +234,16 @@ test('evaluate reads the frozen activations of a transfer run from the cache and
     } finally {
       process.env.TL_CACHE_DIR = savedDir;
     }
+    // A run whose tl.json names a split point the model lacks is evaluated whole, and says why.
+    const altered = path.join(work, 'runs', `evaluated-${fineTuneEpochs}-altered`);
+    fs.cpSync(out, altered, { recursive: true });
+    const tlPath = path.join(altered, 'tl.json');
+    const tlJson = JSON.parse(fs.readFileSync(tlPath, 'utf8'));
+    fs.writeFileSync(tlPath, JSON.stringify({ ...tlJson, unfreezeFrom: 'no_such_layer' }));
+    const fallback = await evaluateRun({ model: altered, reportDir: null });
+    expect(fallback.frozenActivations).toBeUndefined();
+    expect(fallback.cacheUnusable).toMatch(/does not split at no_such_layer/);
+    expect(fallback.metrics.accuracy).toBe(whole.metrics.accuracy);
   }
 }, 600_000);
 

@@ -132,6 +132,7 @@ export function renderEvaluation(r: EvaluateRunResult, out: Output): string[] {
     const a = r.frozenActivations;
     lines.push(`Frozen base activations (at ${a.cutLayer}): ${a.fromCache} from the cache, ${a.computed} computed; --no-cache runs the whole model`);
   }
+  if (r.cacheUnusable) lines.push(c.dim(`Ran the whole model on every image; the activation cache could not serve this run: ${r.cacheUnusable}`));
   lines.push('');
   const head = [
     `accuracy ${c.bold(pct(m.accuracy))}`,
