@@ -3,10 +3,9 @@
 // the part below is served from the cache keyed exactly as transfer keyed it, and only the
 // trained top runs. Images the cache lacks are computed (and cached) as transfer would.
 import type * as tfTypes from '@tensorflow/tfjs-node';
-import { loadTf } from '../native/load';
 import type { Batch, Example } from '../data';
-import type { TlJson } from '../models';
-import { computeActivations, layerIndexOf, splitAt, type ActivationKey } from '../train';
+import { findLayer, splitAt, type TlJson } from '../models';
+import { computeActivations, type ActivationKey } from '../train';
 import type { FeatureBatch } from './runner';
 
 export interface FrozenPart {
@@ -38,8 +37,8 @@ export function frozenPartOf(model: tfTypes.LayersModel, tl: TlJson | undefined)
   try {
     // Fine-tuned: cached below the first unfrozen layer, named by the layer feeding it.
     // Head only: cached at the pooled features (featureLayer), named by the layer cut at.
-    const at = unfreezeFrom ?? layerIndexOf(model, tl.featureLayer) + 1;
-    const split = splitAt(loadTf(), model, at);
+    const at = unfreezeFrom ?? findLayer(model, tl.featureLayer).index + 1;
+    const split = splitAt(model, at);
     if (!split.lower) return { reason: `the model has no layers below ${unfreezeFrom ?? tl.featureLayer} to serve from the cache` };
     const cutLayer = unfreezeFrom ? split.lowerOutputLayer : tl.cutLayer;
     return { part: { lower: split.lower, upper: split.upper, key: { base, cutLayer, input: tl.input } } };

@@ -74,27 +74,6 @@ export function replayNodes(nodes: GraphNode[], mapping: Map<number, SymbolicTen
   return mapping;
 }
 
-/**
- * Nodes needed to compute `targets` when `cut` is given, or `undefined` when some path from
- * the targets reaches a model input without passing through `cut` (a tensor crossing the cut).
- */
-export function nodesAbove(graph: GraphNode[], cut: SymbolicTensor, targets: SymbolicTensor[]): GraphNode[] | undefined {
-  const producer = new Map<number, GraphNode>();
-  for (const n of graph) for (const o of n.outputs) producer.set(o.id, n);
-  const needed = new Set<GraphNode>();
-  const stack = [...targets];
-  while (stack.length > 0) {
-    const t = stack.pop()!;
-    if (t.id === cut.id) continue;
-    const n = producer.get(t.id);
-    if (!n || n.isInput) return undefined;
-    if (needed.has(n)) continue;
-    needed.add(n);
-    stack.push(...n.inputs);
-  }
-  return graph.filter((n) => needed.has(n));
-}
-
 /** `base` if no name in `taken` has it, else the first free base_1, base_2, ... */
 export function uniqueName(base: string, taken: Iterable<string>): string {
   const used = new Set(taken);

@@ -3,7 +3,8 @@
 export type { BaseInfo, HistoryRow, TlJson, TlSplitInfo } from './types';
 export { resolveBase, pullModel, importModel, listZoo, guessFeatureLayer, inferInput } from './resolve';
 export type { ResolveOptions, PullResult, ZooListing } from './resolve';
-export { cutAt, splitAt, stackModels, setTrainable, findLayer, validSplitPoints } from './surgery';
+export { cutAt, stackModels, setTrainable, findLayer } from './surgery';
+export { splitAt, splitPointAtOrBelow, type SplitModel } from './split-at';
 export type { CutResult, TrainableSpec } from './surgery';
 export { buildHead, defaultHeadConfig, HEAD_LAYER_PREFIX } from './head';
 export type { HeadConfig } from './head';

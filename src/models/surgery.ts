@@ -1,10 +1,10 @@
-// Model surgery: cutting a base at a feature layer, splitting a body into a frozen lower part
-// and a trainable upper part, stacking a head on a body, and setting trainable flags.
+// Model surgery: cutting a base at a feature layer, stacking a head on a body, and setting
+// trainable flags (splitting a body for phase 2 lives in split-at.ts).
 // Builds new LayersModels over the same layers (weights are shared, never copied).
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../native/load';
 import { ModelError, UsageError } from '../errors';
-import { modelGraph, nodeOfLayer, nodesAbove, replayNodes, uniqueName, type GraphNode } from './graph';
+import { modelGraph, nodeOfLayer, replayNodes, uniqueName, type GraphNode } from './graph';
 import { listNames, nearestNames } from './nearby';
 
 type LayersModel = tfTypes.LayersModel;
@@ -78,52 +78,6 @@ export function cutAt(model: LayersModel, layer: string | number): CutResult {
   // Global average pooling keeps one number per channel: [N, H, W, C] -> [N, C].
   const pooled = tf.layers.globalAveragePooling2d({ name: poolName }).apply(out) as SymbolicTensor;
   return { body: tf.model({ inputs: model.inputs, outputs: pooled, name: `${model.name}_body` }), cutLayer: found.name, spatial: true };
-}
-
-/** Names of the layers where `model` can be split with one tensor crossing the cut. */
-export function validSplitPoints(model: LayersModel): string[] {
-  const graph = modelGraph(model);
-  return graph
-    .filter((n) => !n.isInput && n.outputs.length === 1 && !model.outputs.some((o) => o.id === n.outputs[0].id))
-    .filter((n) => nodesAbove(graph, n.outputs[0], model.outputs) !== undefined)
-    .map((n) => n.layer.name);
-}
-
-/**
- * Splits a chain-like model after `layerName`: lower = input -> that layer's output,
- * upper = a new input of that shape -> the model's output, so upper(lower(x)) == model(x).
- * Both share layers and weights with `model` (the upper layers gain a second call, so read
- * tensors through these helpers rather than `layer.output`). Throws ModelError naming valid
- * cut points when another tensor (e.g. a residual connection) crosses the cut.
- */
-export function splitAt(model: LayersModel, layerName: string): { lower: LayersModel; upper: LayersModel } {
-  const tf = loadTf();
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new ModelError(`splitAt needs a model with one input and one output; '${model.name}' has ${model.inputs.length} and ${model.outputs.length}`);
-  }
-  const { layer } = findLayer(model, layerName);
-  const graph = modelGraph(model);
-  const node = nodeOfLayer(graph, layer.name);
-  if (!node || node.isInput) throw new ModelError(`cannot split model '${model.name}' at its input '${layer.name}'`);
-  const cut = singleOutput(node, 'splitting');
-  if (cut.id === model.outputs[0].id) {
-    throw new ModelError(`cannot split model '${model.name}' at '${layer.name}': it is the model's output, so nothing would be above the cut`);
-  }
-  const above = nodesAbove(graph, cut, model.outputs);
-  if (!above) {
-    const valid = validSplitPoints(model);
-    const near = nearestNames(layer.name, valid, 6);
-    throw new ModelError(
-      `cannot split model '${model.name}' at '${layer.name}': another tensor (e.g. a residual connection) crosses that cut, so the upper part would need more than one input`,
-      `Cut at a block boundary instead${near.length ? `, e.g. ${listNames(near)}` : ''}; all valid cut points: ${listNames(valid)}`,
-    );
-  }
-  const lower = tf.model({ inputs: model.inputs, outputs: cut, name: `${model.name}_lower` });
-  const taken = graph.map((n) => n.layer.name);
-  const upperInput = tf.input({ shape: cut.shape.slice(1) as number[], dtype: cut.dtype, name: uniqueName(`${layer.name}_features`, taken) });
-  const mapping = replayNodes(above, new Map([[cut.id, upperInput]]));
-  const upper = tf.model({ inputs: upperInput, outputs: mapping.get(model.outputs[0].id)!, name: `${model.name}_upper` });
-  return { lower, upper };
 }
 
 /**

@@ -3,7 +3,7 @@
 // lower rate on cached activations of the still-frozen layers below. BatchNormalization layers of
 // the base run in inference mode throughout (the train room applies the base with training:false).
 import { batches, examplesOf, Example, InputSpec, AugmentConfig, ResizeMode } from '../data';
-import { buildHead, checkOutDir, cutAt, defaultHeadConfig, HeadConfig, resolveBase, stackModels, writeRunDirectory } from '../models';
+import { buildHead, checkOutDir, cutAt, defaultHeadConfig, HeadConfig, resolveBase, splitAt, splitPointAtOrBelow, stackModels, writeRunDirectory } from '../models';
 import {
   computeActivations,
   defaultEarlyStoppingConfig,
@@ -11,8 +11,6 @@ import {
   defaultScheduleConfig,
   runKeyOf,
   runPhases,
-  splitAt,
-  splitPointAtOrBelow,
   tensorBoardLogger,
   stepBudget,
   HEAD_RULE,
@@ -30,7 +28,6 @@ import {
   ScheduleKind,
 } from '../train';
 import { DataError, ModelError } from '../errors';
-import { loadTf } from '../native';
 import { ComputedRows, rowBatches, streamFeed } from './feeds';
 import {
   loadDataWithEvents,
@@ -169,7 +166,8 @@ export async function transfer(
      * (the part of `lower` above `from.below`) runs on the activations already computed at
      * `from.below`, so one pass through the base yields both cut points.
      */
-    const featureMemo = new Map<string, { feed: MemoryFeed; rows: ComputedRows }>();
+    const featureMemo = new Map<string, ComputedRows>();
+    const feedOf = (rows: ComputedRows): MemoryFeed => ({ kind: 'memory', x: rows.x, shape: rows.shape, y: rows.kept.map((e) => e.label), stage: 'features' });
     const features = async (
       lower: LayersModel,
       cutName: string,
@@ -180,9 +178,9 @@ export async function transfer(
     ): Promise<MemoryFeed> => {
       const key = `${cutName}|${which}`;
       const known = featureMemo.get(key);
-      if (known) return known.feed;
+      if (known) return feedOf(known);
       const examples = which === 'train' ? trainEx : which === 'val' ? valEx : testEx;
-      const below = from ? featureMemo.get(`${from.below}|${which}`)?.rows : undefined;
+      const below = from ? featureMemo.get(`${from.below}|${which}`) : undefined;
       if (from && !below) throw new Error(`internal: activations at ${from.below} for ${which} are not computed yet`);
       const r = await computeActivations(
         below && from ? from.tail : lower,
@@ -198,9 +196,9 @@ export async function transfer(
       ).catch(checkpoint.stoppedOutsideTraining('transfer'));
       tally.fromCache += r.fromCache;
       tally.computed += r.computed;
-      const feed: MemoryFeed = { kind: 'memory', x: r.features, shape: r.shape, y: r.kept.map((e) => e.label), stage: 'features' };
-      featureMemo.set(key, { feed, rows: { x: r.features, shape: r.shape, kept: r.kept } });
-      return feed;
+      const rows: ComputedRows = { x: r.features, shape: r.shape, kept: r.kept };
+      featureMemo.set(key, rows);
+      return feedOf(rows);
     };
 
     const budget = stepBudget({ epochs: opts.epochs, patience: opts.patience, trainCount: counts.train, batchSize: opts.batchSize, rule: opts.augment ? STREAMED_HEAD_RULE : HEAD_RULE });
@@ -246,17 +244,12 @@ export async function transfer(
     });
     if (fineTuneBudget.epochs > 0) {
       if (fineTuneBudget.reason) onEvent?.({ type: 'stage', message: `Phase 2 length (${fineTuneBudget.reason})` });
-      const tf = loadTf();
       // --fine-tune-layers K: the top K layers below the pooling, moved down to the start of a
       // block when K would land inside one (a skip connection crossing the cut).
       const topK = Math.max(1, body.layers.length - 1 - opts.fineTuneLayers);
-      const at =
-        opts.unfreezeFrom !== undefined
-          ? /^\d+$/.test(opts.unfreezeFrom)
-            ? Number(opts.unfreezeFrom)
-            : opts.unfreezeFrom
-          : (splitPointAtOrBelow(body, topK) ?? topK);
-      const split = splitAt(tf, body, at);
+      // --unfreeze-from is a layer name or number (findLayer reads decimal text as a number).
+      const at = opts.unfreezeFrom ?? splitPointAtOrBelow(body, topK) ?? topK;
+      const split = splitAt(body, at);
       unfreezeFrom = split.boundaryLayer;
       if (!split.lower) throw new ModelError(`--unfreeze-from ${opts.unfreezeFrom ?? at} would unfreeze the whole base`, 'Unfreeze fewer layers (the top 10 by default), so the layers below keep their cached activations.');
       const lower = split.lower;

@@ -38,7 +38,6 @@ export {
   type OptimizerKind,
   type OptimizerState,
 } from './optimizer';
-export { splitAt, splitPointAtOrBelow, layerIndexOf, type SplitModel } from './split';
 export { trainPhase, evaluateChain, type PhaseResult, type PhaseRunOptions } from './loop';
 export { runPhases, type PhasePlan, type RunPhasesOptions, type RunPhasesResult } from './phases';
 export { encodeCheckpoint, decodeCheckpoint, writeCheckpoint, readCheckpoint } from './checkpoint';

@@ -39,8 +39,10 @@ test('the default cut gives 576 pooled features; splitting works at block bounda
 
   const x = tf.randomUniform([1, 224, 224, 3], 0, 1, 'float32', 4);
   const whole = body.predict(x) as tfTypes.Tensor;
-  const { lower, upper } = splitAt(body, 'block_12_add');
-  const mid = lower.predict(x) as tfTypes.Tensor;
+  // Upper starts at block_13_expand, so block_12_add's output is what crosses.
+  const { lower, upper, lowerOutputLayer } = splitAt(body, 'block_13_expand');
+  expect(lowerOutputLayer).toBe('block_12_add');
+  const mid = lower!.predict(x) as tfTypes.Tensor;
   const y = upper.predict(mid) as tfTypes.Tensor;
   const a = whole.dataSync();
   const b = y.dataSync();
@@ -49,17 +51,19 @@ test('the default cut gives 576 pooled features; splitting works at block bounda
   expect(maxDiff).toBeLessThan(1e-5);
   [x, whole, mid, y].forEach((t) => t.dispose());
 
-  // Inside block 12 the residual connection from block_11_add crosses the cut.
+  // Inside block 12 the residual connection from block_11_add crosses the cut too.
   let err: ModelError | undefined;
   try {
-    splitAt(body, 'block_12_expand_relu');
+    splitAt(body, 'block_12_depthwise');
   } catch (e) {
     err = e as ModelError;
   }
   expect(err).toBeInstanceOf(ModelError);
-  expect(err!.message).toMatch(/crosses that cut/);
-  expect(err!.hint).toMatch(/block_12_add/);
-  expect(err!.hint).not.toMatch(/block_12_expand_relu,/);
+  expect(err!.message).toMatch(/2 tensors cross that boundary/);
+  // Nearest block edges: block 12's start and block 13's start; nothing inside block 12.
+  expect(err!.hint).toMatch(/block_12_expand\b/);
+  expect(err!.hint).toMatch(/block_13_expand\b/);
+  expect(err!.hint).not.toMatch(/block_12_(expand_|depthwise|project)/);
 });
 
 test('loading it pulls in one copy of tfjs-core and not nsfwjs\'s main entry', () => {

@@ -1,9 +1,9 @@
-// Surgery on tiny real models on the native backend: cutting, splitting (incl. a residual
-// model), stacking, trainable flags and the head; shapes and flags are checked, not assumed.
+// Surgery on tiny real models on the native backend: cutting, stacking, trainable flags (on a
+// residual model) and the head; shapes and flags are checked, not assumed. Splitting: split-at.test.
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../../src/native/load';
 import { ModelError, UsageError } from '../../src/errors';
-import { buildHead, cutAt, defaultHeadConfig, setTrainable, splitAt, stackModels, validSplitPoints } from '../../src/models';
+import { buildHead, cutAt, defaultHeadConfig, setTrainable, stackModels } from '../../src/models';
 import { tinyConvModel } from './helpers';
 
 const tf = loadTf();
@@ -77,39 +77,6 @@ test('cutAt a missing layer names the nearest layers and the last ones', () => {
   expect(err.hint).toContain('tl models show');
   expect(() => cutAt(base, 17)).toThrow(/no layer number 17 \(it has 6 layers, 0..5\)/);
   expect(() => cutAt(base, 'image')).toThrow(/it is an input/);
-});
-
-test('splitAt a residual model: lower then upper equals the whole; a cut inside the block names valid points', () => {
-  const model = tinyResidualModel();
-  expect(validSplitPoints(model)).toEqual(['conv1', 'bn1', 'relu1', 'add', 'relu2', 'conv3', 'pool']);
-  const x = tf.randomUniform([4, 6, 6, 2], -1, 1, 'float32', 5);
-  const whole = run(model, x);
-  for (const at of ['relu1', 'relu2', 'pool']) {
-    const { lower, upper } = splitAt(model, at);
-    expect(upper.inputs[0].shape).toEqual(lower.outputs[0].shape);
-    const mid = lower.predict(x) as tfTypes.Tensor;
-    const y = upper.predict(mid) as tfTypes.Tensor;
-    expect(maxAbsDiff(y.dataSync() as Float32Array, whole)).toBeLessThan(1e-6);
-    mid.dispose();
-    y.dispose();
-    // The upper part shares the original layers (training it trains the model).
-    expect(upper.getLayer('out')).toBe(model.getLayer('out'));
-  }
-  // Splitting left the original usable: cutting and predicting still work.
-  expect(maxAbsDiff(run(model, x), whole)).toBe(0);
-  expect(cutAt(model, 'conv3').body.outputs[0].shape).toEqual([null, 4]);
-
-  let err: ModelError | undefined;
-  try {
-    splitAt(model, 'conv2');
-  } catch (e) {
-    err = e as ModelError;
-  }
-  expect(err).toBeInstanceOf(ModelError);
-  expect(err!.message).toMatch(/cannot split model 'residual' at 'conv2': another tensor .* crosses that cut/);
-  expect(err!.hint).toContain('all valid cut points: conv1, bn1, relu1, add, relu2, conv3, pool');
-  expect(() => splitAt(model, 'out')).toThrow(/it is the model's output/);
-  x.dispose();
 });
 
 test('setTrainable by name, index, top N, all and none', () => {

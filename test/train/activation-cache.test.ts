@@ -6,7 +6,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { loadTf } from '../../src/native/load';
 import type { Batch, InputSpec } from '../../src/data/types';
-import { computeActivations, splitAt, type ActivationKey } from '../../src/train';
+import { splitAt } from '../../src/models';
+import { computeActivations, type ActivationKey } from '../../src/train';
 import { InterruptedError } from '../../src/errors';
 import { buildBase, predictRows } from './fixtures';
 
@@ -99,7 +100,7 @@ describe('computeActivations', () => {
 
   test('a change of cut layer, preprocessing, base identity or base weights misses the cache', async () => {
     await run();
-    const split = splitAt(tf, base, 'ac_conv_b');
+    const split = splitAt(base, 'ac_conv_b');
     const atCut = await run({ ...key, cutLayer: 'ac_conv_b' }, split.lower!);
     expect(atCut.computed).toBe(10);
     expect(atCut.shape).toEqual([10, SIDE, SIDE, 4]);

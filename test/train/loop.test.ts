@@ -2,13 +2,13 @@
 // phases, frozen weights unchanged, loss decreasing, no tensor leaks, tiny sets, early stopping.
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../../src/native/load';
+import { splitAt } from '../../src/models';
 import {
   defaultFitConfig,
   defaultPhase1Config,
   defaultPhase2Config,
   mergePhaseConfig,
   runPhases,
-  splitAt,
   trainPhase,
   type HistoryRow,
   type PhasePlan,
@@ -26,7 +26,7 @@ describe('two phases: head on cached features, then the unfrozen top on cached l
   const head = buildHead(tf, 6, 11);
   const train = makeImages(60, 5);
   const val = makeImages(15, 6);
-  const split = splitAt(tf, base, 'two_conv_b');
+  const split = splitAt(base, 'two_conv_b');
   const lower = split.lower!;
   const bnBefore = bnStatistics(base);
   const lowerBefore = weightValues(lower);

@@ -4,13 +4,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { loadTf } from '../../src/native/load';
+import { splitAt } from '../../src/models';
 import {
   defaultFitConfig,
   defaultPhase1Config,
   mergePhaseConfig,
   readCheckpoint,
   runPhases,
-  splitAt,
   writeCheckpoint,
   type FitConfig,
   type HistoryRow,
@@ -59,7 +59,7 @@ describe.each(scenarios)('resume: $name', (sc) => {
   const ckptFile = path.join(dir, 'checkpoint.tlck');
   const base = buildBase(tf, 2, `r${sc.fit.seed}_`);
   const head = buildHead(tf, 6, 13);
-  const split = splitAt(tf, base, `r${sc.fit.seed}_conv_b`);
+  const split = splitAt(base, `r${sc.fit.seed}_conv_b`);
   const train = makeImages(60, 7);
   const val = makeImages(12, 8);
   const f1 = predictRows(base, train.x, train.shape);

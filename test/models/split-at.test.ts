@@ -1,11 +1,8 @@
 // Splitting a model into frozen lower and trainable upper parts that share weights, across a
-// residual block; and the TensorBoard logger writing event files.
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
+// residual block, on the native backend.
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../../src/native/load';
-import { splitAt, splitPointAtOrBelow, tensorBoardLogger } from '../../src/train';
+import { splitAt, splitPointAtOrBelow } from '../../src/models';
 
 const tf = loadTf();
 
@@ -27,9 +24,14 @@ describe('splitAt', () => {
 
   afterAll(() => x.dispose());
 
+  test('a layer number, as text or a number, splits where its name does', () => {
+    const index = model.layers.findIndex((l) => l.name === 'res_c4');
+    for (const at of [index, String(index)]) expect(splitAt(model, at).boundaryLayer).toBe('res_c4');
+  });
+
   test('upper(lower(x)) equals model(x) at a block edge, and the parts share weights', () => {
     expect(tf.getBackend()).toBe('tensorflow');
-    const s = splitAt(tf, model, 'res_c2');
+    const s = splitAt(model, 'res_c2');
     expect(s.boundaryShape).toEqual([6, 6, 3]);
     expect(s.lowerOutputLayer).toBe('res_c1');
     expect(s.upper.layers.map((l) => l.name).slice(1)).toEqual(['res_c2', 'res_c3', 'res_add', 'res_c4', 'res_gap']);
@@ -43,7 +45,7 @@ describe('splitAt', () => {
   });
 
   test('splitting leaves the original model serialisable and unchanged', async () => {
-    splitAt(tf, model, 'res_c4');
+    splitAt(model, 'res_c4');
     // Re-applying layers adds nodes to them; the original model's topology must not see those.
     const copy = (await tf.models.modelFromJSON({ modelTopology: model.toJSON(null, false) } as Parameters<typeof tf.models.modelFromJSON>[0])) as tfTypes.LayersModel;
     copy.setWeights(model.getWeights());
@@ -55,9 +57,9 @@ describe('splitAt', () => {
   });
 
   test('a split inside the residual block is refused, naming layers that work', () => {
-    expect(() => splitAt(tf, model, 'res_c3')).toThrow(/2 tensors cross/);
+    expect(() => splitAt(model, 'res_c3')).toThrow(/2 tensors cross/);
     try {
-      splitAt(tf, model, 'res_c3');
+      splitAt(model, 'res_c3');
     } catch (e) {
       expect((e as { hint?: string }).hint).toMatch(/res_c2|res_c4/);
     }
@@ -73,31 +75,12 @@ describe('splitAt', () => {
 
   test('an unknown layer name lists nearby names', () => {
     try {
-      splitAt(tf, model, 'res_c9');
+      splitAt(model, 'res_c9');
       throw new Error('expected a ModelError');
     } catch (e) {
-      expect((e as Error).message).toMatch(/no layer named 'res_c9'/);
-      expect((e as { hint?: string }).hint).toMatch(/res_c/);
+      // The same lookup and message as --cut-layer: nearby names, then the last layers.
+      expect((e as Error).message).toMatch(/has no layer 'res_c9'; nearest names: res_c1, res_c2/);
+      expect((e as { hint?: string }).hint).toMatch(/tl models show/);
     }
   });
-});
-
-test('tensorBoardLogger writes train and validation event files', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-train-tb-'));
-  try {
-    const tb = tensorBoardLogger(dir);
-    const before = tf.memory().numTensors;
-    tb.onEpoch({ phase: 1, epoch: 1, loss: 0.9, accuracy: 0.5, valLoss: 1.0, valAccuracy: 0.4, lr: 0.001, seconds: 1 }, { globalEpoch: 1 });
-    tb.onEpoch({ phase: 2, epoch: 1, loss: 0.5, accuracy: 0.8, valLoss: 0.6, valAccuracy: 0.7, lr: 0.0001, seconds: 1 }, { globalEpoch: 2 });
-    tb.close();
-    expect(tf.memory().numTensors).toBe(before);
-    for (const sub of ['train', 'validation']) {
-      const files = fs.readdirSync(path.join(dir, sub)).filter((f) => f.startsWith('events.out.tfevents'));
-      expect(files.length).toBe(1);
-      const bytes = fs.readFileSync(path.join(dir, sub, files[0]));
-      expect(bytes.includes(Buffer.from('epoch_loss'))).toBe(true);
-    }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 });

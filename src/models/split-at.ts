@@ -1,9 +1,10 @@
 // Splits a functional LayersModel at a layer into a frozen lower model and a trainable upper
-// model that share the same layer objects (and so the same weights). Not a freezing policy:
-// which layers train is decided by the models room's setTrainable.
+// model that share the same layer objects (and so the same weights): phase 2 trains the upper
+// part on the lower part's cached activations. Not a freezing policy: setTrainable decides that.
 import type * as tfTypes from '@tensorflow/tfjs-node';
-import type { Tf } from '../native/load';
+import { loadTf } from '../native/load';
 import { ModelError } from '../errors';
+import { findLayer } from './surgery';
 
 type SymbolicTensor = tfTypes.SymbolicTensor & {
   sourceLayer: tfTypes.layers.Layer;
@@ -56,47 +57,14 @@ function crossingTensors(model: tfTypes.LayersModel, k: number, tensors: Symboli
   return [...crossing.values()];
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return row[b.length];
-}
-
-/** Index of `layer` (name or index) in model.layers; ModelError naming close names otherwise. */
-export function layerIndexOf(model: tfTypes.LayersModel, layer: string | number): number {
-  const names = model.layers.map((l) => l.name);
-  if (typeof layer === 'number') {
-    if (Number.isInteger(layer) && layer >= 0 && layer < names.length) return layer;
-    throw new ModelError(
-      `layer index ${layer} is out of range: the model has layers 0..${names.length - 1}`,
-      `Pass a layer name or an index in that range (e.g. ${names[Math.max(0, names.length - 3)]}).`,
-    );
-  }
-  const i = names.indexOf(layer);
-  if (i >= 0) return i;
-  const nearby = names
-    .map((n) => ({ n, d: editDistance(layer.toLowerCase(), n.toLowerCase()) - (n.includes(layer) ? 100 : 0) }))
-    .sort((x, y) => x.d - y.d)
-    .slice(0, 6)
-    .map((x) => x.n);
-  throw new ModelError(`the model has no layer named '${layer}'`, `Nearby layer names: ${nearby.join(', ')}.`);
-}
-
 /**
  * Splits `model` so that layers [0, k) form `lower` and layers [k, end) form `upper`, where k
- * is the index of `at`. Exactly one tensor may cross the boundary (true at block edges of
+ * is the index of `at` (a name, or a number as findLayer reads it). Exactly one tensor may cross the boundary (true at block edges of
  * ResNet/MobileNet-style graphs); otherwise ModelError names layers where a split works.
  */
-export function splitAt(tf: Tf, model: tfTypes.LayersModel, at: string | number): SplitModel {
-  const k = layerIndexOf(model, at);
+export function splitAt(model: tfTypes.LayersModel, at: string | number): SplitModel {
+  const tf = loadTf();
+  const k = findLayer(model, at).index;
   const tensors = graphTensors(model);
   const crossing = crossingTensors(model, k, tensors);
   const name = model.layers[k].name;
