@@ -2,7 +2,7 @@
 // tensors the trainer consumes". Other rooms import from here only, never from the files behind it.
 // Nothing here loads TensorFlow: batches are plain Float32Arrays the trainer wraps in tensors.
 
-export type { Preprocessing, InputSpec, Batch, SplitName, ResizeMode } from './types';
+export type { Preprocessing, InputSpec, Batch, RowBatch, SplitName, ResizeMode } from './types';
 export type {
   DataOptions,
   BuiltinSet,

@@ -33,3 +33,6 @@ export interface Batch {
   /** Content hash (hex) of each example, for activation caches. */
   hashes: string[];
 }
+
+/** A Batch of rows of any rank: pixels [N, H, W, C], or a model part's activations [N, ...]. */
+export type RowBatch = Omit<Batch, 'shape'> & { shape: readonly number[] };

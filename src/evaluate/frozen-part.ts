@@ -3,10 +3,9 @@
 // the part below is served from the cache keyed exactly as transfer keyed it, and only the
 // trained top runs. Images the cache lacks are computed (and cached) as transfer would.
 import type * as tfTypes from '@tensorflow/tfjs-node';
-import type { Batch, Example } from '../data';
+import type { Batch, Example, RowBatch } from '../data';
 import { findLayer, splitAt, type TlJson } from '../models';
-import { computeActivations, type ActivationKey } from '../train';
-import type { FeatureBatch } from './runner';
+import { activationBatches, computeActivations, type ActivationKey } from '../train';
 
 export interface FrozenPart {
   /** Input -> the activations transfer cached (the layers no phase trained). */
@@ -56,22 +55,9 @@ export async function frozenActivationBatches(
   examples: Example[],
   pixelBatches: (missing: Example[]) => AsyncIterable<Batch>,
   opts: { batchSize: number; onProgress?: (done: number, total: number) => void },
-): Promise<{ batches: AsyncIterable<FeatureBatch>; fromCache: number; computed: number }> {
+): Promise<{ batches: AsyncIterable<RowBatch>; fromCache: number; computed: number }> {
   const acts = await computeActivations(part.lower, examples, pixelBatches, part.key, {
     onProgress: (e) => opts.onProgress?.(e.done, e.total),
   });
-  const rowLen = acts.shape.slice(1).reduce((a, b) => a * b, 1);
-  async function* rows(): AsyncIterable<FeatureBatch> {
-    for (let start = 0; start < acts.kept.length; start += opts.batchSize) {
-      const chunk = acts.kept.slice(start, start + opts.batchSize);
-      yield {
-        x: acts.features.subarray(start * rowLen, (start + chunk.length) * rowLen),
-        shape: [chunk.length, ...acts.shape.slice(1)],
-        y: Int32Array.from(chunk.map((e) => e.label)),
-        ids: chunk.map((e) => e.id),
-        hashes: chunk.map((e) => e.hash),
-      };
-    }
-  }
-  return { batches: rows(), fromCache: acts.fromCache, computed: acts.computed };
+  return { batches: activationBatches(acts, opts.batchSize), fromCache: acts.fromCache, computed: acts.computed };
 }

@@ -3,7 +3,7 @@
 // batches and a loaded model as arguments; reading files and run directories is the caller's.
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../native/load';
-import type { Batch, InputSpec } from '../data/types';
+import type { InputSpec, RowBatch } from '../data/types';
 import { checkModelShapes, mapLabelsByName } from './labels';
 import { argmax, compareMistakes, computeMetrics, Metrics, MetricsConfig, defaultMetricsConfig } from './metrics';
 
@@ -16,10 +16,7 @@ export interface ModelInputImage {
   channels: 1 | 3;
 }
 
-/** A batch of a model's inputs of any rank: pixels (a Batch) or activations of a frozen part. */
-export type FeatureBatch = Omit<Batch, 'shape'> & { shape: readonly number[] };
-
-export interface PredictedBatch<B extends FeatureBatch = FeatureBatch> {
+export interface PredictedBatch<B extends RowBatch = RowBatch> {
   batch: B;
   /** softmax rows, batch.shape[0] x numClasses, row-major */
   probs: Float32Array;
@@ -30,7 +27,7 @@ export interface PredictedBatch<B extends FeatureBatch = FeatureBatch> {
  * Predicts each batch in turn. Tensors are disposed per batch, so tf.memory().numTensors
  * is the same after the loop as before it. The model must output [N, classes] probabilities.
  */
-export async function* predictBatches<B extends FeatureBatch>(model: tfTypes.LayersModel, batches: AsyncIterable<B>): AsyncGenerator<PredictedBatch<B>> {
+export async function* predictBatches<B extends RowBatch>(model: tfTypes.LayersModel, batches: AsyncIterable<B>): AsyncGenerator<PredictedBatch<B>> {
   const tf = loadTf();
   for await (const batch of batches) {
     if (batch.shape[0] === 0) continue;
@@ -59,7 +56,7 @@ export interface EvaluateModelOptions {
   /** names the data in errors, e.g. "--data ./imgs" */
   dataName: string;
   input: InputSpec;
-  batches: AsyncIterable<FeatureBatch>;
+  batches: AsyncIterable<RowBatch>;
   /**
    * When the batches are activations, not pixels: the whole model's input shape (checked against
    * `input` instead of `model`'s), and where the pixels of the listed mistakes come from.

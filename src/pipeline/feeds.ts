@@ -69,36 +69,3 @@ export async function inputFeed(
   }
   return streamFeed(examples, input, opts.augment, opts.onSkip);
 }
-
-/** Rows already computed for some examples (e.g. activations below a cut), in `kept` order. */
-export interface ComputedRows {
-  /** [kept.length, H, W, C] row-major. */
-  x: Float32Array;
-  shape: number[];
-  kept: { hash: string; id: string; label: number }[];
-}
-
-/**
- * Batches of earlier activations instead of decoded pixels, for the examples asked for (matched
- * by content hash), so a model's top part can run on what its bottom part already produced.
- * Examples without a row (files that could not be read) are left out, as a pixel source would.
- */
-export async function* rowBatches(rows: ComputedRows, wanted: { hash: string }[], batchSize: number): AsyncIterable<Batch> {
-  if (rows.shape.length !== 4) throw new Error(`rowBatches needs 4-d rows [N, H, W, C], got [${rows.shape}]`);
-  const rowLen = rows.shape.slice(1).reduce((a, b) => a * b, 1);
-  const indexOf = new Map<string, number>();
-  rows.kept.forEach((e, i) => indexOf.set(e.hash, i));
-  const present = wanted.map((e) => indexOf.get(e.hash)).filter((i): i is number => i !== undefined);
-  for (let start = 0; start < present.length; start += batchSize) {
-    const chunk = present.slice(start, start + batchSize);
-    const x = new Float32Array(chunk.length * rowLen);
-    chunk.forEach((i, j) => x.set(rows.x.subarray(i * rowLen, (i + 1) * rowLen), j * rowLen));
-    yield {
-      x,
-      shape: [chunk.length, rows.shape[1], rows.shape[2], rows.shape[3]],
-      y: Int32Array.from(chunk.map((i) => rows.kept[i].label)),
-      ids: chunk.map((i) => rows.kept[i].id),
-      hashes: chunk.map((i) => rows.kept[i].hash),
-    };
-  }
-}

@@ -5,6 +5,7 @@
 import { batches, examplesOf, Example, InputSpec, AugmentConfig, ResizeMode } from '../data';
 import { buildHead, checkOutDir, cutAt, defaultHeadConfig, HeadConfig, resolveBase, splitAt, splitPointAtOrBelow, stackModels, writeRunDirectory } from '../models';
 import {
+  activationBatches,
   computeActivations,
   defaultEarlyStoppingConfig,
   defaultOptimizerConfig,
@@ -18,6 +19,7 @@ import {
   FINE_TUNE_RULE,
   STREAMED_FINE_TUNE_RULE,
   Auto,
+  ActivationResult,
   ClassWeightSpec,
   HistoryRow,
   MemoryFeed,
@@ -28,7 +30,7 @@ import {
   ScheduleKind,
 } from '../train';
 import { DataError, ModelError } from '../errors';
-import { ComputedRows, rowBatches, streamFeed } from './feeds';
+import { streamFeed } from './feeds';
 import {
   loadDataWithEvents,
   measureChain,
@@ -166,8 +168,9 @@ export async function transfer(
      * (the part of `lower` above `from.below`) runs on the activations already computed at
      * `from.below`, so one pass through the base yields both cut points.
      */
-    const featureMemo = new Map<string, ComputedRows>();
-    const feedOf = (rows: ComputedRows): MemoryFeed => ({ kind: 'memory', x: rows.x, shape: rows.shape, y: rows.kept.map((e) => e.label), stage: 'features' });
+    type Rows = Pick<ActivationResult<Example>, 'features' | 'shape' | 'kept'>;
+    const featureMemo = new Map<string, Rows>();
+    const feedOf = (rows: Rows): MemoryFeed => ({ kind: 'memory', x: rows.features, shape: rows.shape, y: rows.kept.map((e) => e.label), stage: 'features' });
     const features = async (
       lower: LayersModel,
       cutName: string,
@@ -185,7 +188,7 @@ export async function transfer(
       const r = await computeActivations(
         below && from ? from.tail : lower,
         examples,
-        (missing) => (below ? rowBatches(below, missing, opts.batchSize) : batches(missing, input, { batchSize: opts.batchSize, onSkip })),
+        (missing) => (below ? activationBatches(below, opts.batchSize, missing) : batches(missing, input, { batchSize: opts.batchSize, onSkip })),
         { base: baseIdentity, cutLayer: cutName, input },
         {
           useCache: opts.cache,
@@ -196,9 +199,8 @@ export async function transfer(
       ).catch(checkpoint.stoppedOutsideTraining('transfer'));
       tally.fromCache += r.fromCache;
       tally.computed += r.computed;
-      const rows: ComputedRows = { x: r.features, shape: r.shape, kept: r.kept };
-      featureMemo.set(key, rows);
-      return feedOf(rows);
+      featureMemo.set(key, r);
+      return feedOf(r);
     };
 
     const budget = stepBudget({ epochs: opts.epochs, patience: opts.patience, trainCount: counts.train, batchSize: opts.batchSize, rule: opts.augment ? STREAMED_HEAD_RULE : HEAD_RULE });

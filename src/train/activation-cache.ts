@@ -8,7 +8,7 @@ import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../native/load';
 import { cacheArea } from '../cache-dir';
 import { DataError, InterruptedError, ModelError } from '../errors';
-import type { Batch, InputSpec } from '../data/types';
+import type { InputSpec, RowBatch } from '../data/types';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic';
 import { stopAsked } from './event-loop';
 
@@ -144,7 +144,7 @@ function featureShapeOf(lower: tfTypes.LayersModel): number[] {
 export async function computeActivations<E extends CacheableExample>(
   lower: tfTypes.LayersModel,
   examples: E[],
-  batchSource: (missing: E[]) => AsyncIterable<Batch>,
+  batchSource: (missing: E[]) => AsyncIterable<RowBatch>,
   key: ActivationKey,
   opts: ActivationOptions = {},
 ): Promise<ActivationResult<E>> {
@@ -197,7 +197,7 @@ export async function computeActivations<E extends CacheableExample>(
     for await (const batch of batchSource(missing)) {
       const n = batch.y.length;
       if (n === 0) continue;
-      const x = tf.tensor(batch.x, batch.shape);
+      const x = tf.tensor(batch.x, [...batch.shape]);
       const out = tf.tidy(() => lower.apply(x, { training: false }) as tfTypes.Tensor);
       x.dispose();
       const expected = [n, ...featureShape];
@@ -243,4 +243,43 @@ export async function computeActivations<E extends CacheableExample>(
     computed: kept.length - fromCache,
     dir,
   };
+}
+
+/**
+ * The rows of a computeActivations result as batches, in `kept` order, or only those of `wanted`
+ * (matched by content hash, in `wanted` order; examples without a row are left out, as a pixel
+ * source leaves out unreadable files). Each batch's x is a view or copy of `result.features`.
+ */
+export async function* activationBatches(
+  result: Pick<ActivationResult<CacheableExample & { label: number }>, 'features' | 'shape' | 'kept'>,
+  batchSize: number,
+  wanted?: readonly { hash: string }[],
+): AsyncIterable<RowBatch> {
+  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+  const rowShape = result.shape.slice(1);
+  const rowLen = rowShape.reduce((a, b) => a * b, 1);
+  let order: number[];
+  if (wanted) {
+    const indexOf = new Map<string, number>();
+    result.kept.forEach((e, i) => indexOf.set(e.hash, i));
+    order = wanted.map((e) => indexOf.get(e.hash)).filter((i): i is number => i !== undefined);
+  } else {
+    order = result.kept.map((_, i) => i);
+  }
+  for (let start = 0; start < order.length; start += batchSize) {
+    const chunk = order.slice(start, start + batchSize);
+    // Consecutive rows are a view (no copy); a selection is gathered into a new array.
+    const contiguous = chunk.every((r, j) => r === chunk[0] + j);
+    const x = contiguous
+      ? result.features.subarray(chunk[0] * rowLen, (chunk[0] + chunk.length) * rowLen)
+      : new Float32Array(chunk.length * rowLen);
+    if (!contiguous) chunk.forEach((r, j) => x.set(result.features.subarray(r * rowLen, (r + 1) * rowLen), j * rowLen));
+    yield {
+      x,
+      shape: [chunk.length, ...rowShape],
+      y: Int32Array.from(chunk.map((r) => result.kept[r].label)),
+      ids: chunk.map((r) => result.kept[r].id),
+      hashes: chunk.map((r) => result.kept[r].hash),
+    };
+  }
 }

@@ -1,6 +1,7 @@
 // Pure parts of the train room, no TensorFlow: seeds and shuffles, learning-rate schedules,
-// class weights, early stopping, config merging, checkpoint encoding.
+// class weights, early stopping, config merging, checkpoint encoding, activation rows as batches.
 import {
+  activationBatches,
   decodeCheckpoint,
   defaultPhase1Config,
   defaultPhase2Config,
@@ -225,5 +226,38 @@ describe('stepBudget (--epochs auto, --patience auto)', () => {
   test('streamed (augmented) transfer stays at 20 epochs; explicit numbers are kept as given', () => {
     expect(budget(100, { rule: STREAMED_HEAD_RULE })).toMatchObject({ epochs: 20, patience: 5 });
     expect(budget(100, { epochs: 7, patience: 0 })).toEqual({ epochs: 7, patience: 0, stepsPerEpoch: 4, reason: '' });
+  });
+});
+
+describe('activationBatches', () => {
+  // 5 rows of shape [2, 3]: row r holds r*10 + 0..5, so every value names its row.
+  const kept = ['a', 'b', 'c', 'd', 'e'].map((h, r) => ({ id: `img-${h}`, hash: h, label: r % 2 }));
+  const features = Float32Array.from({ length: 5 * 6 }, (_, i) => Math.floor(i / 6) * 10 + (i % 6));
+  const rows = { features, shape: [5, 2, 3], kept };
+  const collect = async <T>(it: AsyncIterable<T>) => {
+    const out: T[] = [];
+    for await (const b of it) out.push(b);
+    return out;
+  };
+
+  test('all rows in kept order, any rank, consecutive rows as views of the features', async () => {
+    const batches = await collect(activationBatches(rows, 2));
+    expect(batches.map((b) => b.shape)).toEqual([[2, 2, 3], [2, 2, 3], [1, 2, 3]]);
+    expect(batches.flatMap((b) => b.ids)).toEqual(kept.map((e) => e.id));
+    expect(batches.flatMap((b) => [...b.y])).toEqual([0, 1, 0, 1, 0]);
+    expect(Array.from(batches[2].x)).toEqual([40, 41, 42, 43, 44, 45]);
+    expect(batches[1].x.buffer).toBe(features.buffer);
+  });
+
+  test('wanted rows by hash, in wanted order, leaving out hashes without a row', async () => {
+    const batches = await collect(activationBatches(rows, 2, [{ hash: 'd' }, { hash: 'zz' }, { hash: 'a' }, { hash: 'e' }]));
+    expect(batches.flatMap((b) => b.hashes)).toEqual(['d', 'a', 'e']);
+    expect(Array.from(batches[0].x).filter((_, i) => i % 6 === 0)).toEqual([30, 0]);
+    expect(batches[0].x.buffer).not.toBe(features.buffer); // gathered, so a copy
+    expect(batches[1].shape).toEqual([1, 2, 3]);
+  });
+
+  test('a batch size that is not a positive whole number is refused', async () => {
+    await expect(collect(activationBatches(rows, 0))).rejects.toThrow(/batchSize must be a positive integer/);
   });
 });
