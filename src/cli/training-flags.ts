@@ -87,3 +87,10 @@ export function accuracySummary(m: { valAccuracy: number; testAccuracy?: number;
     (m.testAccuracy !== undefined ? `, test accuracy ${(m.testAccuracy * 100).toFixed(1)}% on ${m.testCount} held-out images` : ', no test split')
   );
 }
+
+/** "Model: runs/x/model.json (loads with tf.loadLayersModel in Node and browsers; read back and checked: ...)" */
+export function savedModelLine(outDir: string, check: { images: number; maxAbsDiff: number } | undefined): string {
+  const same = check && (check.maxAbsDiff === 0 ? 'identical' : `within ${check.maxAbsDiff.toExponential(1)}`);
+  const checked = check ? `; read back from disk and checked: predictions on ${check.images} images ${same}` : '';
+  return `Model: ${outDir}/model.json (loads with tf.loadLayersModel in Node and browsers${checked})`;
+}

@@ -1,6 +1,6 @@
 // The models room's public API: the base-model zoo and its cache, surgery (cut, split, stack,
 // freeze), heads, the architectures pretrain builds, and run directories. Other rooms import only this.
-export type { BaseInfo, HistoryRow, TlJson, TlSplitInfo } from './types';
+export type { BaseInfo, HistoryRow, SavedModelCheck, TlJson, TlSplitInfo } from './types';
 export { resolveBase, pullModel, importModel, listZoo, guessFeatureLayer, inferInput } from './resolve';
 export type { ResolveOptions, PullResult, ZooListing } from './resolve';
 export { cutAt, stackModels, setTrainable, findLayer } from './surgery';

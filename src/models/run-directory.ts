@@ -8,7 +8,7 @@ import { loadTf } from '../native/load';
 import { ModelError, UsageError } from '../errors';
 import { formatHistoryCsv } from './history-csv';
 import { assertSafeRelativePath } from './manifest';
-import type { HistoryRow, TlJson } from './types';
+import type { HistoryRow, SavedModelCheck, TlJson } from './types';
 
 export const RUN_FILES = {
   model: 'model.json',
@@ -28,6 +28,40 @@ export interface RunDirectoryContents {
   history?: HistoryRow[];
   /** More files (plots, report, split assignment), by path relative to the run directory. */
   extraFiles?: Record<string, Buffer | string>;
+  /**
+   * A few model inputs ([N, ...input shape], row-major): the saved files are read back with
+   * tf.loadLayersModel and must predict what the trained model predicts on them before the run
+   * directory is published. Omitted: no check.
+   */
+  reloadSample?: { x: Float32Array; shape: number[] };
+}
+
+/**
+ * Largest difference a reloaded model may show. The weights are stored as float32, so the same
+ * graph on the same inputs gives the same numbers; the margin only absorbs a change in the order
+ * the native kernels sum in, never a wrong layer, weight or preprocessing (those move
+ * probabilities by far more).
+ */
+const RELOAD_TOLERANCE = 1e-5;
+
+/** Reads the model saved in `dir` back and compares its predictions on `sample` with `model`'s. */
+async function checkSavedModel(model: tfTypes.LayersModel, dir: string, sample: { x: Float32Array; shape: number[] }): Promise<SavedModelCheck> {
+  const tf = loadTf();
+  const reloaded = await tf.loadLayersModel(`file://${path.join(dir, RUN_FILES.model)}`);
+  try {
+    const x = tf.tensor(sample.x, sample.shape);
+    const a = model.predict(x) as tfTypes.Tensor;
+    const b = reloaded.predict(x) as tfTypes.Tensor;
+    // dataSync then dispose (never a TypedArray out of tidy).
+    const pa = a.dataSync();
+    const pb = b.dataSync();
+    tf.dispose([x, a, b]);
+    let maxAbsDiff = pa.length === pb.length ? 0 : Infinity;
+    for (let i = 0; i < pa.length && i < pb.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(pa[i] - pb[i]));
+    return { images: sample.shape[0], maxAbsDiff };
+  } finally {
+    reloaded.dispose();
+  }
 }
 
 /**
@@ -64,9 +98,11 @@ function outputUnits(model: tfTypes.LayersModel): number | null {
 /**
  * Writes a complete run directory at `outDir`: everything goes to a temporary sibling first
  * and is renamed into place at the end. An existing `outDir` is refused (UsageError) unless
- * `overwrite`, in which case it is replaced only once the new one is complete.
+ * `overwrite`, in which case it is replaced only once the new one is complete. With a
+ * `reloadSample`, the saved model is read back and must predict as the trained one does, or
+ * nothing is published (ModelError); the comparison is recorded in tl.json and returned.
  */
-export async function writeRunDirectory(outDir: string, c: RunDirectoryContents, opts: { overwrite: boolean }): Promise<void> {
+export async function writeRunDirectory(outDir: string, c: RunDirectoryContents, opts: { overwrite: boolean }): Promise<{ savedModelCheck?: SavedModelCheck }> {
   const dir = path.resolve(outDir);
   checkOutDir(dir, opts.overwrite);
   checkLabels(c.labels, outputUnits(c.model), 'writing the run directory');
@@ -81,9 +117,20 @@ export async function writeRunDirectory(outDir: string, c: RunDirectoryContents,
   try {
     // tfjs-node's file:// handler writes model.json + weights.bin into an existing folder.
     await c.model.save(`file://${tmp}`);
+    let tl = c.tl;
+    if (c.reloadSample && c.reloadSample.shape[0] > 0) {
+      const check = await checkSavedModel(c.model, tmp, c.reloadSample);
+      if (!(check.maxAbsDiff <= RELOAD_TOLERANCE)) {
+        throw new ModelError(
+          `the saved model does not reproduce the trained one: read back from disk, it predicts up to ${check.maxAbsDiff} away on ${check.images} images`,
+          'Nothing was written. Please report this with the command line; the trained model cannot be saved faithfully.',
+        );
+      }
+      tl = { ...tl, savedModelCheck: check };
+    }
     const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
     await fs.promises.writeFile(path.join(tmp, RUN_FILES.labels), json(c.labels));
-    await fs.promises.writeFile(path.join(tmp, RUN_FILES.tl), json(c.tl));
+    await fs.promises.writeFile(path.join(tmp, RUN_FILES.tl), json(tl));
     if (c.metrics !== undefined) await fs.promises.writeFile(path.join(tmp, RUN_FILES.metrics), json(c.metrics));
     if (c.history !== undefined) await fs.promises.writeFile(path.join(tmp, RUN_FILES.history), formatHistoryCsv(c.history));
     for (const [name, content] of Object.entries(c.extraFiles ?? {})) {
@@ -100,6 +147,7 @@ export async function writeRunDirectory(outDir: string, c: RunDirectoryContents,
     }
     await fs.promises.rename(tmp, dir);
     if (aside) await fs.promises.rm(aside, { recursive: true, force: true });
+    return { savedModelCheck: tl.savedModelCheck };
   } catch (err) {
     await fs.promises.rm(tmp, { recursive: true, force: true });
     if (err instanceof UsageError || err instanceof ModelError) throw err;

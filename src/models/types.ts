@@ -44,6 +44,8 @@ export interface TlJson {
   config: object;
   /** Seconds spent per stage. */
   timings: object;
+  /** The saved files reloaded before publishing: predictions on a sample equal the trained model's. */
+  savedModelCheck?: SavedModelCheck;
   [k: string]: unknown;
 }
 
@@ -58,4 +60,12 @@ export interface HistoryRow {
   /** Learning rate used in the epoch. */
   lr: number;
   seconds: number;
+}
+
+/** What the reload check of a freshly saved model compared (see writeRunDirectory). */
+export interface SavedModelCheck {
+  /** Images predicted by both the trained model in memory and the model read back from disk. */
+  images: number;
+  /** Largest absolute difference between the two sets of class probabilities. */
+  maxAbsDiff: number;
 }

@@ -1,8 +1,9 @@
 // Pieces pretrain and transfer share: the tl version, loading data with events, the run's
-// checkpoint and run key, and the learning-curve plot (a plot failure never costs the trained model).
+// checkpoint and run key, the learning-curve plot (a plot failure never costs the trained model)
+// and the images the saved model is checked on.
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadDataset, writeSplitAssignment, Dataset, DataOptions } from '../data';
+import { batches, examplesOf, loadDataset, writeSplitAssignment, Dataset, DataOptions, InputSpec } from '../data';
 import type { TlSplitInfo } from '../models';
 import { evaluateChain, readCheckpoint, writeCheckpoint, Feed, HistoryRow, TrainableChain, TrainCheckpoint } from '../train';
 import { InterruptedError, UsageError } from '../errors';
@@ -158,4 +159,30 @@ export async function runRecords(
 /** Drops keys whose value is undefined, so they do not override defaults in a spread. */
 export function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Images the saved model is read back and checked on: enough to catch a wrong layer or weight. */
+const RELOAD_SAMPLE_IMAGES = 8;
+
+/**
+ * A few images decoded as the model's input, for writeRunDirectory's reload check: validation
+ * images first (test, then training images when a split is empty). Undefined when none decode.
+ */
+export async function reloadSample(ds: Dataset, input: InputSpec): Promise<{ x: Float32Array; shape: number[] } | undefined> {
+  const pool = [...examplesOf(ds, 'val'), ...examplesOf(ds, 'test'), ...examplesOf(ds, 'train')];
+  // Twice the sample size, so a few unreadable files still leave a full sample.
+  const candidates = pool.slice(0, 2 * RELOAD_SAMPLE_IMAGES);
+  const rows: Float32Array[] = [];
+  let rowShape: number[] = [];
+  for await (const b of batches(candidates, input, { batchSize: RELOAD_SAMPLE_IMAGES, prefetch: 0 })) {
+    rowShape = b.shape.slice(1);
+    const per = rowShape.reduce((a, d) => a * d, 1);
+    for (let i = 0; i < b.shape[0] && rows.length < RELOAD_SAMPLE_IMAGES; i++) rows.push(b.x.subarray(i * per, (i + 1) * per));
+    if (rows.length >= RELOAD_SAMPLE_IMAGES) break;
+  }
+  if (rows.length === 0) return undefined;
+  const per = rowShape.reduce((a, d) => a * d, 1);
+  const x = new Float32Array(rows.length * per);
+  rows.forEach((r, i) => x.set(r, i * per));
+  return { x, shape: [rows.length, ...rowShape] };
 }

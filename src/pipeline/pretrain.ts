@@ -1,7 +1,7 @@
 // `pretrain(options)`: trains a source-task (task A) model from scratch and writes a run
 // directory that `transfer` can use as its base. Also the from-scratch baseline for few-shot sets.
 import { examplesOf, InputSpec, AugmentConfig, ResizeMode } from '../data';
-import { ArchitectureName, buildArchitecture, writeRunDirectory, checkOutDir } from '../models';
+import { ArchitectureName, buildArchitecture, writeRunDirectory, checkOutDir, type SavedModelCheck } from '../models';
 import {
   defaultEarlyStoppingConfig,
   defaultOptimizerConfig,
@@ -24,6 +24,7 @@ import {
   measureChain,
   resultOptions,
   runCheckpoint,
+  reloadSample,
   runRecords,
   splitCounts,
   stripUndefined,
@@ -94,6 +95,8 @@ export interface PretrainResult {
   phases: PhaseSummary[];
   history: HistoryRow[];
   seconds: number;
+  /** The saved model read back before publishing, and how far its predictions were from the trained model's. */
+  savedModelCheck?: SavedModelCheck;
 }
 
 export async function pretrain(
@@ -172,11 +175,12 @@ export async function pretrain(
     const metrics = await measureChain({ head: model }, val, test, opts.batchSize, counts.train);
     const { split, extraFiles } = await runRecords(ds, opts, result.history, onEvent);
     const seconds = (Date.now() - t0) / 1000;
-    await writeRunDirectory(
+    const written = await writeRunDirectory(
       opts.out,
       {
         model,
         labels: ds.classes,
+        reloadSample: await reloadSample(ds, input),
         tl: {
           tlVersion: TL_VERSION,
           kind: 'pretrain',
@@ -196,7 +200,7 @@ export async function pretrain(
       { overwrite: opts.overwrite || opts.resume },
     );
     checkpoint.remove();
-    return { outDir: opts.out, arch, input, classes: ds.classes, metrics, phases: result.phases, history: result.history, seconds };
+    return { outDir: opts.out, arch, input, classes: ds.classes, metrics, phases: result.phases, history: result.history, seconds, savedModelCheck: written.savedModelCheck };
   } finally {
     model.dispose();
   }

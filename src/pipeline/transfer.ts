@@ -3,7 +3,7 @@
 // lower rate on cached activations of the still-frozen layers below. BatchNormalization layers of
 // the base run in inference mode throughout (the train room applies the base with training:false).
 import { batches, examplesOf, Example, InputSpec, AugmentConfig, ResizeMode } from '../data';
-import { buildHead, checkOutDir, cutAt, defaultHeadConfig, HeadConfig, resolveBase, splitAt, splitPointAtOrBelow, stackModels, writeRunDirectory } from '../models';
+import { buildHead, checkOutDir, cutAt, defaultHeadConfig, HeadConfig, resolveBase, splitAt, splitPointAtOrBelow, stackModels, writeRunDirectory, type SavedModelCheck } from '../models';
 import {
   activationBatches,
   computeActivations,
@@ -36,6 +36,7 @@ import {
   measureChain,
   resultOptions,
   runCheckpoint,
+  reloadSample,
   runRecords,
   splitCounts,
   stripUndefined,
@@ -117,6 +118,8 @@ export interface TransferResult {
   history: HistoryRow[];
   cache: { phase1: { fromCache: number; computed: number }; phase2?: { fromCache: number; computed: number }; bypassed: boolean };
   seconds: number;
+  /** The saved model read back before publishing, and how far its predictions were from the trained model's. */
+  savedModelCheck?: SavedModelCheck;
 }
 
 export async function transfer(
@@ -319,11 +322,12 @@ export async function transfer(
     const metrics = await measureChain(evalChain, valFeed, testFeed, opts.batchSize, counts.train);
     const { split, extraFiles } = await runRecords(ds, opts, result.history, onEvent);
     const seconds = (Date.now() - t0) / 1000;
-    await writeRunDirectory(
+    const written = await writeRunDirectory(
       opts.out,
       {
         model,
         labels: ds.classes,
+        reloadSample: await reloadSample(ds, input),
         tl: {
           tlVersion: TL_VERSION,
           kind: 'transfer',
@@ -354,7 +358,7 @@ export async function transfer(
       { overwrite: opts.overwrite || opts.resume },
     );
     checkpoint.remove();
-    return { outDir: opts.out, base: opts.base, cutLayer: cut.cutLayer, unfreezeFrom, classes: ds.classes, metrics, phases: result.phases, history: result.history, cache: cacheReport, seconds };
+    return { outDir: opts.out, base: opts.base, cutLayer: cut.cutLayer, unfreezeFrom, classes: ds.classes, metrics, phases: result.phases, history: result.history, cache: cacheReport, seconds, savedModelCheck: written.savedModelCheck };
   } finally {
     disposeWeights(owned);
   }

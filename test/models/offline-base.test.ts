@@ -1,14 +1,18 @@
 /**
  * The offline base from the nsfwjs package: loads without network through its model-data subpath,
- * cuts at its default feature layer, splits at block boundaries only, loads one TensorFlow.js copy.
+ * cuts at its default feature layer, splits at block boundaries only, loads one TensorFlow.js copy,
+ * and a two-phase transfer from it on colour images saves a model that predicts as trained.
  * @tl-own-tfjs its model data is evaluated in this file's sandbox (see test/environment.js)
  */
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../../src/native/load';
 import { ModelError } from '../../src/errors';
 import { cutAt, resolveBase, splitAt } from '../../src/models';
+import { transfer } from '../../src/pipeline/transfer';
+import { makeColourFolder, tempDir } from '../evaluate/fixtures';
 
 const tf = loadTf();
 let base: { model: tfTypes.LayersModel; info: import('../../src/models').BaseInfo };
@@ -85,3 +89,22 @@ test('loading it pulls in one copy of tfjs-core and not nsfwjs\'s main entry', (
   expect(out.nsfwMain).toBe(false);
   expect(out.layers).toBe(162);
 });
+
+test('transfer from it on a small colour folder: both phases, and the saved model predicts as trained', async () => {
+  const root = tempDir('nsfwjs-transfer');
+  try {
+    // 3 colour classes, 6 training, 6 validation and 6 test images in presplit folders.
+    await makeColourFolder(path.join(root, 'imgs'), 2, false);
+    const out = path.join(root, 'run');
+    const r = await transfer({ base: 'mobilenet-v2-nsfwjs', data: path.join(root, 'imgs'), out, epochs: 3, fineTuneEpochs: 1, patience: 0, batchSize: 8, seed: 3 });
+    expect(r.phases.map((p) => p.phase)).toEqual([1, 2]);
+    // The default --fine-tune-layers lands inside a residual block and moves down to its start.
+    expect(r.unfreezeFrom).toMatch(/^block_\d+_expand$/);
+    expect(r.cutLayer).toBe('block_13_expand_relu');
+    // Read back from disk before publishing: MobileNetV2 + head predict exactly as in memory.
+    expect(r.savedModelCheck).toEqual({ images: 8, maxAbsDiff: 0 }); // 6 validation + 2 test images
+    expect(r.metrics.testCount).toBe(6);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}, 600_000);

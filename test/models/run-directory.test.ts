@@ -111,6 +111,32 @@ test('a failed write leaves nothing behind; mismatched labels are refused', asyn
   await expect(writeRunDirectory(out, { model, labels: ['a', 'b', 'c', 'd'], tl: tlJson(), extraFiles: { '../x': 'y' } }, { overwrite: false })).rejects.toThrow(/unsafe/);
 });
 
+test('with a reload sample the saved model is read back and checked before it is published', async () => {
+  const model = transferModel();
+  const sample = { x: Float32Array.from({ length: 3 * 8 * 8 * 3 }, (_, i) => (i % 17) / 17), shape: [3, 8, 8, 3] };
+  const out = path.join(root, 'checked');
+  const before = tf.memory().numTensors;
+  const written = await writeRunDirectory(out, { model, labels: ['a', 'b', 'c', 'd'], tl: tlJson(), reloadSample: sample }, { overwrite: false });
+  expect(tf.memory().numTensors).toBe(before); // the reloaded copy is disposed
+  expect(written.savedModelCheck).toEqual({ images: 3, maxAbsDiff: 0 });
+  expect(JSON.parse(fs.readFileSync(path.join(out, 'tl.json'), 'utf8')).savedModelCheck).toEqual({ images: 3, maxAbsDiff: 0 });
+
+  // A save that writes other weights than the model holds (here: the weights file overwritten
+  // with zeros after saving) is caught by the check, and nothing is published.
+  const faulty = Object.create(model) as tfTypes.LayersModel;
+  faulty.save = async (url: Parameters<tfTypes.LayersModel["save"]>[0]) => {
+    const r = await model.save(url);
+    const weights = path.join(String(url).replace('file://', ''), 'weights.bin');
+    fs.writeFileSync(weights, Buffer.alloc(fs.statSync(weights).size));
+    return r;
+  };
+  const bad = path.join(root, 'faulty');
+  const err = await writeRunDirectory(bad, { model: faulty, labels: ['a', 'b', 'c', 'd'], tl: tlJson(), reloadSample: sample }, { overwrite: false }).catch((e) => e);
+  expect(err).toBeInstanceOf(ModelError);
+  expect(err.message).toMatch(/the saved model does not reproduce the trained one: .* on 3 images/);
+  expect(fs.readdirSync(root)).toEqual(['checked']);
+});
+
 test('reading names what is missing', async () => {
   await expect(readRunDirectory(path.join(root, 'nope'))).rejects.toThrow(/does not exist/);
   await expect(readRunDirectory(root)).rejects.toThrow(/has no model.json/);

@@ -79,6 +79,8 @@ test('pretrain writes a complete run directory that plain tf.loadLayersModel rea
   expect(tl.kind).toBe('pretrain');
   expect(tl.featureLayer).toBe('features');
   expect(tl.input).toMatchObject({ height: 16, width: 16, channels: 3 });
+  // Read back before publishing: 8 validation-first images predicted alike.
+  expect(tl.savedModelCheck).toEqual({ images: 8, maxAbsDiff: 0 });
   const history = fs.readFileSync(path.join(sourceRun, 'history.csv'), 'utf8').trim().split('\n');
   expect(history).toHaveLength(1 + 2);
   const model = await loadModel(sourceRun);
@@ -128,6 +130,7 @@ test('transfer: two phases, the base BN statistics stay bit-identical, and the r
   const r = await transfer({ base: sourceRun, data: target, out, epochs: 2, fineTuneEpochs: 1, fineTuneLayers: 2, patience: 0, ...QUICK });
   expect(r.phases.map((p) => p.phase)).toEqual([1, 2]);
   expect(r.unfreezeFrom).toBeDefined();
+  expect(r.savedModelCheck).toEqual({ images: 8, maxAbsDiff: 0 });
   expect(r.metrics.valAccuracy).toBeGreaterThanOrEqual(0);
   expect(r.metrics.testCount).toBe(9);
   // Fewer training images (6) than one batch (8): still one step per epoch.
@@ -263,6 +266,7 @@ describe('tl transfer (CLI)', () => {
     expect(j.phases).toHaveLength(1);
     expect(j.metrics.valAccuracy).toBeGreaterThanOrEqual(0);
     expect(typeof j.metrics.testAccuracy).toBe('number');
+    expect(j.savedModelCheck).toEqual({ images: 8, maxAbsDiff: 0 });
   }, 600_000);
 
   test('an existing --out is refused (exit 2) and nothing is overwritten', async () => {

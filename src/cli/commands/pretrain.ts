@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { Output } from '../output';
 import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
 import { SCRATCH_RULE } from '../../train/step-budget';
-import { addTrainingOptions, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary } from '../training-flags';
+import { addTrainingOptions, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary, savedModelLine } from '../training-flags';
 
 interface PretrainFlags extends RawDataFlags, RawTrainingFlags {
   out: string;
@@ -40,13 +40,13 @@ async function runPretrain(flags: PretrainFlags, verbose: boolean): Promise<void
     );
     const m = result.metrics;
     if (out.json) {
-      out.result({ outDir: result.outDir, arch: result.arch, classes: result.classes, metrics: m, phases: result.phases, seconds: result.seconds });
+      out.result({ outDir: result.outDir, arch: result.arch, classes: result.classes, metrics: m, phases: result.phases, seconds: result.seconds, savedModelCheck: result.savedModelCheck });
       return;
     }
     out.info(
       `\n${out.c.green('Done')} in ${result.seconds.toFixed(0)} s: ${result.arch} on ${result.classes.length} classes, ` +
         accuracySummary(m) +
-        `.\nModel: ${result.outDir}/model.json\nNext: tl transfer --base ${result.outDir} --data <your images> --out <dir>   or   tl evaluate --model ${result.outDir}`,
+        `.\n${savedModelLine(result.outDir, result.savedModelCheck)}\nNext: tl transfer --base ${result.outDir} --data <your images> --out <dir>   or   tl evaluate --model ${result.outDir}`,
     );
   } finally {
     interrupt.dispose();

@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { Output } from '../output';
 import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
-import { addTrainingOptions, intOrAuto, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary } from '../training-flags';
+import { addTrainingOptions, intOrAuto, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary, savedModelLine } from '../training-flags';
 import { UsageError } from '../../errors';
 import { describeAutoEpochs, FINE_TUNE_RULE, HEAD_RULE, STREAMED_FINE_TUNE_RULE, STREAMED_HEAD_RULE } from '../../train/step-budget';
 
@@ -72,11 +72,11 @@ async function runTransfer(flags: TransferFlags, verbose: boolean): Promise<void
     );
     const m = r.metrics;
     if (out.json) {
-      out.result({ outDir: r.outDir, base: r.base, cutLayer: r.cutLayer, unfreezeFrom: r.unfreezeFrom, classes: r.classes, phases: r.phases, metrics: m, cache: r.cache, seconds: r.seconds });
+      out.result({ outDir: r.outDir, base: r.base, cutLayer: r.cutLayer, unfreezeFrom: r.unfreezeFrom, classes: r.classes, phases: r.phases, metrics: m, cache: r.cache, seconds: r.seconds, savedModelCheck: r.savedModelCheck });
       return;
     }
     out.info(
-      `\n${out.c.green('Done')} in ${r.seconds.toFixed(0)} s: ${r.classes.length} classes, ` + accuracySummary(m) + `.\nModel: ${r.outDir}/model.json (loads with tf.loadLayersModel in Node and browsers)\nNext: tl evaluate --model ${r.outDir}   (uses the run's own test split; add --data <dir> for other images)`,
+      `\n${out.c.green('Done')} in ${r.seconds.toFixed(0)} s: ${r.classes.length} classes, ` + accuracySummary(m) + `.\n${savedModelLine(r.outDir, r.savedModelCheck)}\nNext: tl evaluate --model ${r.outDir}   (uses the run's own test split; add --data <dir> for other images)`,
     );
   } finally {
     interrupt.dispose();
