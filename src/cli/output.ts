@@ -39,6 +39,11 @@ export class Output {
     return this.chalk;
   }
 
+  /** True when progress() draws live bars (a terminal, not --json); false: throttled plain lines. */
+  get liveBars(): boolean {
+    return this.isTTY && !this.json && Boolean(process.stderr.isTTY);
+  }
+
   /** Human-readable line. With --json it goes to stderr so stdout stays one JSON object. */
   info(line: string): void {
     (this.json ? process.stderr : process.stdout).write(line + '\n');
@@ -63,7 +68,7 @@ export class Output {
    * stderr; otherwise plain lines on stderr, throttled, so logs of batch runs stay short.
    */
   progress(label: string, total: number, format?: string): Progress {
-    if (this.isTTY && !this.json && process.stderr.isTTY) {
+    if (this.liveBars) {
       // Required lazily: only commands that show a bar pay for loading it.
       // eslint-disable-next-line @typescript-eslint/no-var-requires
       const cliProgress = require('cli-progress') as typeof import('cli-progress');

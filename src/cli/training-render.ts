@@ -53,6 +53,8 @@ export function trainingRenderer(out: Output, now: () => number = Date.now): (e:
         const b = e.event;
         const key = `p${b.phase}e${b.epoch}`;
         if (barKey !== key && now() - epochStarted < QUIET_MS) break;
+        // In plain lines an epoch's last batch would only repeat the epoch line that follows it.
+        if (!out.liveBars && b.step >= b.stepsPerEpoch) break;
         if (barKey !== key) {
           stopBar();
           barKey = key;

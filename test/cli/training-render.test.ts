@@ -48,4 +48,12 @@ test('slow epochs: every epoch line, and per-batch progress within them', () => 
   const lines = render((clock) => phase1(clock, 3, 4, 2000));
   expect(lines.filter((l) => /phase 1 epoch \d\/3/.test(l))).toHaveLength(3);
   expect(lines.filter((l) => /^\s+epoch 2\/3: \d\/4/.test(l)).length).toBeGreaterThan(0);
+  // The last batch's line would repeat the epoch line right after it.
+  expect(lines.filter((l) => /^\s+epoch \d\/3: 4\/4/.test(l))).toEqual([]);
+});
+
+test('slow one-batch epochs (fine-tuning a few images): epoch lines only', () => {
+  const lines = render((clock) => phase1(clock, 3, 1, 1500));
+  expect(lines.filter((l) => /phase 1 epoch \d\/3/.test(l))).toHaveLength(3);
+  expect(lines.filter((l) => /^\s+epoch \d\/3: /.test(l))).toEqual([]);
 });
