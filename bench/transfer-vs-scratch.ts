@@ -4,7 +4,12 @@
 // accuracies and the gain in points; the target is a gain of at least 10 points.
 // Run on purpose (hours for the full-size source on a slow machine):
 //   npx ts-node --transpile-only bench/transfer-vs-scratch.ts [--source-limit N] [--source-epochs N]
-//     [--target-limit 20] [--val-split 0.1] [--test-split 0.1] [--seed 42] [--work DIR] [--source DIR]
+//     [--target-limit 20] [--val-split 0.1] [--test-split 0.1] [--seed 42 | --seeds 42,43,44]
+//     [--work DIR] [--source DIR]
+// With several seeds the target pair is trained once per seed (the seed picks the few images, the
+// split and the initial weights) and the gain is reported per seed and as mean and spread, so one
+// lucky or unlucky draw of 20 images cannot decide the verdict. The source is pretrained once,
+// with the first seed.
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -18,7 +23,8 @@ interface BenchArgs {
   targetLimit: number;
   valSplit: number;
   testSplit: number;
-  seed: number;
+  /** One target run pair per seed; the first also seeds the source pretrain. */
+  seeds: number[];
   /** Where the three run directories go (default: a new temporary directory, kept). */
   work?: string;
   /** An existing source run directory: skip pretraining. */
@@ -27,7 +33,7 @@ interface BenchArgs {
 }
 
 function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { targetLimit: 20, valSplit: 0.1, testSplit: 0.1, seed: 42, minGainPoints: 10 };
+  const args: BenchArgs = { targetLimit: 20, valSplit: 0.1, testSplit: 0.1, seeds: [42], minGainPoints: 10 };
   const num = (flag: string, v: string | undefined): number => {
     const n = Number(v);
     if (v === undefined || !Number.isFinite(n)) throw new Error(`${flag} needs a number`);
@@ -40,7 +46,12 @@ function parseArgs(argv: string[]): BenchArgs {
     else if (a === '--target-limit') args.targetLimit = num(a, argv[++i]);
     else if (a === '--val-split') args.valSplit = num(a, argv[++i]);
     else if (a === '--test-split') args.testSplit = num(a, argv[++i]);
-    else if (a === '--seed') args.seed = num(a, argv[++i]);
+    else if (a === '--seed') args.seeds = [num(a, argv[++i])];
+    else if (a === '--seeds') {
+      const list = argv[++i];
+      if (list === undefined) throw new Error('--seeds needs a comma-separated list, e.g. 42,43,44');
+      args.seeds = list.split(',').map((v) => num('--seeds', v.trim()));
+    }
     else if (a === '--min-gain') args.minGainPoints = num(a, argv[++i]);
     else if (a === '--work') args.work = argv[++i];
     else if (a === '--source') args.source = argv[++i];
@@ -67,7 +78,7 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const work = args.work ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'tl-bench-transfer-')));
   await fsp.mkdir(work, { recursive: true });
-  const split = { valSplit: args.valSplit, testSplit: args.testSplit, seed: args.seed };
+  const splitFor = (seed: number) => ({ valSplit: args.valSplit, testSplit: args.testSplit, seed });
   const lines: string[] = [];
 
   // Task A: the source model (or a given one).
@@ -76,7 +87,7 @@ async function main(): Promise<void> {
   if (sourceDir === undefined) {
     sourceDir = path.join(work, 'source');
     const src = await pretrain(
-      { data: 'fashion-mnist:0-4', out: sourceDir, ...split, limitPerClass: args.sourceLimit, epochs: args.sourceEpochs },
+      { data: 'fashion-mnist:0-4', out: sourceDir, ...splitFor(args.seeds[0]), limitPerClass: args.sourceLimit, epochs: args.sourceEpochs },
       { onEvent: progress('source') },
     );
     arch = src.arch;
@@ -91,19 +102,30 @@ async function main(): Promise<void> {
     lines.push(`source  ${sourceDir} (given): test ${pct(m.testAccuracy)} on ${m.testCount ?? '?'} images`);
   }
 
-  // Task B, two ways, on the same few images and the same test split.
-  const target = { data: 'fashion-mnist:5-9', ...split, limitPerClass: args.targetLimit };
-  const transferred = await transfer({ base: sourceDir, out: path.join(work, 'from-source'), ...target }, { onEvent: progress('transfer') });
-  const scratch = await pretrain({ out: path.join(work, 'from-scratch'), arch, ...target }, { onEvent: progress('scratch') });
-  if (transferred.metrics.testCount !== scratch.metrics.testCount) {
-    throw new Error(`the two target runs saw different test splits (${transferred.metrics.testCount} vs ${scratch.metrics.testCount} images)`);
+  // Task B, two ways, on the same few images and the same test split, once per seed.
+  const gains: number[] = [];
+  for (const seed of args.seeds) {
+    const target = { data: 'fashion-mnist:5-9', ...splitFor(seed), limitPerClass: args.targetLimit };
+    const runDir = (name: string) => path.join(work, args.seeds.length > 1 ? `${name}-seed${seed}` : name);
+    const transferred = await transfer({ base: sourceDir, out: runDir('from-source'), ...target }, { onEvent: progress(`transfer seed ${seed}`) });
+    const scratch = await pretrain({ out: runDir('from-scratch'), arch, ...target }, { onEvent: progress(`scratch seed ${seed}`) });
+    if (transferred.metrics.testCount !== scratch.metrics.testCount) {
+      throw new Error(`the two target runs saw different test splits (${transferred.metrics.testCount} vs ${scratch.metrics.testCount} images)`);
+    }
+    const gain = 100 * ((transferred.metrics.testAccuracy ?? NaN) - (scratch.metrics.testAccuracy ?? NaN));
+    gains.push(gain);
+    lines.push(
+      `seed ${seed}: transfer fashion-mnist:5-9, ${args.targetLimit}/class: test ${pct(transferred.metrics.testAccuracy)} on ${transferred.metrics.testCount} images, ${transferred.history.length} epochs, ${transferred.seconds.toFixed(0)} s`,
+      `seed ${seed}: scratch  ${arch}, same images: test ${pct(scratch.metrics.testAccuracy)} on ${scratch.metrics.testCount} images, ${scratch.history.length} epochs, ${scratch.seconds.toFixed(0)} s`,
+      `seed ${seed}: gain ${gain.toFixed(1)} points`,
+    );
+    process.stderr.write(`${lines.slice(-3).join('\n')}\n`);
   }
-  lines.push(
-    `transfer fashion-mnist:5-9, ${args.targetLimit}/class: test ${pct(transferred.metrics.testAccuracy)} on ${transferred.metrics.testCount} images, ${transferred.seconds.toFixed(0)} s`,
-    `scratch  ${arch}, same images: test ${pct(scratch.metrics.testAccuracy)} on ${scratch.metrics.testCount} images, ${scratch.history.length} epochs, ${scratch.seconds.toFixed(0)} s`,
-  );
-  const gain = 100 * ((transferred.metrics.testAccuracy ?? NaN) - (scratch.metrics.testAccuracy ?? NaN));
-  lines.push(`gain: ${gain.toFixed(1)} points (target >= ${args.minGainPoints}) ${gain >= args.minGainPoints ? 'OK' : 'BELOW TARGET'}`);
+  const mean = gains.reduce((a, b) => a + b, 0) / gains.length;
+  // Sample standard deviation (n - 1); undefined for a single seed.
+  const sd = gains.length > 1 ? Math.sqrt(gains.reduce((a, g) => a + (g - mean) ** 2, 0) / (gains.length - 1)) : undefined;
+  const spread = sd === undefined ? '' : ` (sd ${sd.toFixed(1)}, min ${Math.min(...gains).toFixed(1)}, max ${Math.max(...gains).toFixed(1)}, ${gains.length} seeds)`;
+  lines.push(`gain: ${mean.toFixed(1)} points${spread} (target >= ${args.minGainPoints}) ${mean >= args.minGainPoints ? 'OK' : 'BELOW TARGET'}`);
   lines.push(`run directories in ${work}`);
   console.log(lines.join('\n'));
 }
