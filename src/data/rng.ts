@@ -1,5 +1,7 @@
 // Seeded, platform-independent randomness for the data room: split units, shuffles, augmentation.
 // Pure functions only; nothing here reads the clock or Math.random, so every result is reproducible.
+import { fnv1a32, mix32 } from '../hash32';
+
 /**
  * A uniform number in [0, 1) derived from a key: 53 bits from two independent 32-bit hashes.
  * Used where a decision must be a pure, well-mixed function of its inputs (an image's split);
@@ -17,17 +19,7 @@ export function unitFromKey(key: string): number {
  * input bit affects every output bit. `basis` selects an independent hash of the same key.
  */
 export function hash32(s: string, basis = 0x811c9dc5): number {
-  let h = basis >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return mix32(fnv1a32(s, basis));
 }
 
 /** mulberry32: a small, fast PRNG with a 32-bit state; returns numbers in [0, 1). */

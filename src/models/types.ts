@@ -1,6 +1,7 @@
 // Types of the models room's public API that carry no TensorFlow: base descriptions and the
 // metadata files of a run directory. Pure, so CLI code and fast tests can import them.
 import type { InputSpec } from '../data/types';
+import type { HistoryRow } from '../train';
 
 /** What a base model is and how to feed it. */
 export interface BaseInfo {
@@ -49,18 +50,8 @@ export interface TlJson {
   [k: string]: unknown;
 }
 
-/** One epoch in history.csv. Phase 1 trains the head on frozen features, phase 2 fine-tunes. */
-export interface HistoryRow {
-  phase: 1 | 2;
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  /** Learning rate used in the epoch. */
-  lr: number;
-  seconds: number;
-}
+/** One epoch in history.csv: the rows the train room's loops produce, written as they are. */
+export type { HistoryRow };
 
 /** What the reload check of a freshly saved model compared (see writeRunDirectory). */
 export interface SavedModelCheck {

@@ -1,25 +1,6 @@
 // Small seeded randomness for training: derived seeds and shuffle orders. Pure, no TensorFlow.
 // Not for cryptography or weight initialisation (the models room seeds initialisers).
-
-/** Mixes a 32-bit integer so nearby inputs give unrelated outputs (a murmur3-style finaliser). */
-function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/** FNV-1a over the UTF-16 code units of a string, as an unsigned 32-bit integer. */
-function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+import { fnv1a32, mix32 } from '../hash32';
 
 /**
  * A seed (unsigned 32-bit integer) derived from a base seed and a path of parts, e.g.
@@ -29,7 +10,7 @@ function hashString(s: string): number {
 export function deriveSeed(seed: number, ...parts: Array<number | string>): number {
   let h = mix32((Math.trunc(seed) >>> 0) ^ 0x9e3779b9);
   for (const part of parts) {
-    const v = typeof part === 'number' ? Math.trunc(part) >>> 0 : hashString(part);
+    const v = typeof part === 'number' ? Math.trunc(part) >>> 0 : fnv1a32(part);
     // Each step folds the next part in and re-mixes, so the order of parts matters.
     h = mix32((h ^ v) + 0x9e3779b9 + (h << 6) + (h >>> 2));
   }

@@ -84,7 +84,7 @@ export interface FitConfig {
   classWeights: ClassWeightSpec;
 }
 
-/** One row per epoch (same shape as the models room's HistoryRow). */
+/** One row per epoch, as history.csv stores it (phase 1 trains the head, phase 2 fine-tunes). */
 export interface HistoryRow {
   phase: PhaseNumber;
   epoch: number;
