@@ -169,10 +169,18 @@ export async function computeActivations<E extends CacheableExample>(
 
   // One row per distinct content hash: duplicates share the computation and the file.
   const rows = new Map<string, Float32Array>();
+  // Examples per hash, so the count of examples with a row is kept as rows arrive (a recount
+  // over every example per batch would cost O(N^2) on a large set).
+  const examplesOfHash = new Map<string, number>();
+  for (const e of examples) examplesOfHash.set(e.hash, (examplesOfHash.get(e.hash) ?? 0) + 1);
+  let done = 0;
+  const addRow = (hash: string, row: Float32Array) => {
+    if (!rows.has(hash)) done += examplesOfHash.get(hash) ?? 0;
+    rows.set(hash, row);
+  };
   let fromCache = 0;
   const total = examples.length;
-  const report = () => opts.onProgress?.({ done: countDone(), total, fromCache });
-  const countDone = () => examples.reduce((a, e) => a + (rows.has(e.hash) ? 1 : 0), 0);
+  const report = () => opts.onProgress?.({ done, total, fromCache });
   if (dir) {
     for (const e of examples) {
       if (rows.has(e.hash)) continue;
@@ -185,9 +193,9 @@ export async function computeActivations<E extends CacheableExample>(
       if (buf.length !== rowBytes) continue;
       const row = new Float32Array(rowLen);
       new Uint8Array(row.buffer).set(buf);
-      rows.set(e.hash, row);
+      addRow(e.hash, row);
     }
-    fromCache = examples.filter((e) => rows.has(e.hash)).length;
+    fromCache = done;
     report();
   }
 
@@ -208,7 +216,7 @@ export async function computeActivations<E extends CacheableExample>(
       const data = out.dataSync() as Float32Array;
       for (let r = 0; r < n; r++) {
         const row = Float32Array.from(data.subarray(r * rowLen, (r + 1) * rowLen));
-        rows.set(batch.hashes[r], row);
+        addRow(batch.hashes[r], row);
         if (dir) {
           const file = entryPath(dir, batch.hashes[r]);
           fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -218,7 +226,6 @@ export async function computeActivations<E extends CacheableExample>(
       out.dispose();
       report();
       if (await stopAsked(opts.shouldStop)) {
-        const done = countDone();
         throw new InterruptedError(
           `interrupted while computing activations at ${key.cutLayer}: ${done} of ${total} done${dir ? ', and cached' : ''}`,
           dir ? 'The next run with the same base and data reads those from the cache.' : undefined,

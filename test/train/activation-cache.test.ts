@@ -78,6 +78,19 @@ describe('computeActivations', () => {
     return computeActivations(model, examples, src, k, { cacheDir });
   };
 
+  test('progress counts examples, a duplicate with its original, and ends at the total', async () => {
+    const events: { done: number; total: number; fromCache: number }[] = [];
+    const fresh = fs.mkdtempSync(path.join(root, 'progress-'));
+    await computeActivations(base, examples, batchSource(), key, { cacheDir: fresh, onProgress: (e) => events.push(e) });
+    // 9 distinct images in batches of 4, sorted by name: copy-of-3 comes first and counts for
+    // img3 as well (one row serves both), so 5, then 9, then 10.
+    expect(events.map((e) => e.done)).toEqual([0, 5, 9, 10]);
+    expect(events.every((e) => e.total === 10 && e.fromCache === 0)).toBe(true);
+    const again: typeof events = [];
+    await computeActivations(base, examples, batchSource(), key, { cacheDir: fresh, onProgress: (e) => again.push(e) });
+    expect(again).toEqual([{ done: 10, total: 10, fromCache: 10 }]);
+  });
+
   test('first run computes, second run reads everything from disk, bit for bit', async () => {
     expect(tf.getBackend()).toBe('tensorflow');
     const first = await run();
