@@ -4,11 +4,18 @@ import type { Output, Progress } from './output';
 import type { PipelineEvent } from '../pipeline/events';
 
 /**
- * Phase 1 on cached activations can run hundreds of epochs of a few milliseconds each: per-batch
- * progress starts only once an epoch has run this long, and epoch lines come at most this often
+ * Phase 1 on cached activations can run hundreds of epochs of a few milliseconds each: a live
+ * per-batch bar starts only once an epoch has run this long, and epoch lines come at most this often
  * (plus each phase's first and last epoch). history.csv keeps every epoch.
  */
 const QUIET_MS = 1000;
+
+/**
+ * In plain lines (logs, CI) per-batch lines start only once an epoch has run this long: in a
+ * shorter epoch the epoch line that follows soon says as much (the main job's phase 2 epochs of
+ * 1-2 s printed a batch line each before).
+ */
+const PLAIN_QUIET_MS = 5000;
 
 export function trainingRenderer(out: Output, now: () => number = Date.now): (e: PipelineEvent) => void {
   let bar: Progress | undefined;
@@ -52,7 +59,7 @@ export function trainingRenderer(out: Output, now: () => number = Date.now): (e:
       case 'batch': {
         const b = e.event;
         const key = `p${b.phase}e${b.epoch}`;
-        if (barKey !== key && now() - epochStarted < QUIET_MS) break;
+        if (barKey !== key && now() - epochStarted < (out.liveBars ? QUIET_MS : PLAIN_QUIET_MS)) break;
         // In plain lines an epoch's last batch would only repeat the epoch line that follows it.
         if (!out.liveBars && b.step >= b.stepsPerEpoch) break;
         if (barKey !== key) {

@@ -52,6 +52,12 @@ test('slow epochs: every epoch line, and per-batch progress within them', () => 
   expect(lines.filter((l) => /^\s+epoch \d\/3: 4\/4/.test(l))).toEqual([]);
 });
 
+test('epochs of a second or two (phase 2 on a few images): epoch lines only in plain output', () => {
+  const lines = render((clock) => phase1(clock, 5, 4, 400));
+  expect(lines.filter((l) => /phase 1 epoch \d\/5/.test(l))).toHaveLength(5);
+  expect(lines.filter((l) => /^\s+epoch \d\/5: /.test(l))).toEqual([]);
+});
+
 test('slow one-batch epochs (fine-tuning a few images): epoch lines only', () => {
   const lines = render((clock) => phase1(clock, 3, 1, 1500));
   expect(lines.filter((l) => /phase 1 epoch \d\/3/.test(l))).toHaveLength(3);
