@@ -3,11 +3,12 @@
 // and the images the saved model is checked on.
 import * as fs from 'fs';
 import * as path from 'path';
-import { batches, examplesOf, loadDataset, writeSplitAssignment, Dataset, DataOptions, InputSpec } from '../data';
+import { examplesOf, loadDataset, writeSplitAssignment, Dataset, DataOptions, InputSpec } from '../data';
 import type { TlSplitInfo } from '../models';
 import { evaluateChain, readCheckpoint, writeCheckpoint, Feed, HistoryRow, TrainableChain, TrainCheckpoint } from '../train';
 import { InterruptedError, UsageError } from '../errors';
 import type { PipelineListener } from './events';
+import { decodeToMemory } from './feeds';
 
 export const TL_VERSION: string = require('../../package.json').version;
 
@@ -171,18 +172,9 @@ const RELOAD_SAMPLE_IMAGES = 8;
 export async function reloadSample(ds: Dataset, input: InputSpec): Promise<{ x: Float32Array; shape: number[] } | undefined> {
   const pool = [...examplesOf(ds, 'val'), ...examplesOf(ds, 'test'), ...examplesOf(ds, 'train')];
   // Twice the sample size, so a few unreadable files still leave a full sample.
-  const candidates = pool.slice(0, 2 * RELOAD_SAMPLE_IMAGES);
-  const rows: Float32Array[] = [];
-  let rowShape: number[] = [];
-  for await (const b of batches(candidates, input, { batchSize: RELOAD_SAMPLE_IMAGES, prefetch: 0 })) {
-    rowShape = b.shape.slice(1);
-    const per = rowShape.reduce((a, d) => a * d, 1);
-    for (let i = 0; i < b.shape[0] && rows.length < RELOAD_SAMPLE_IMAGES; i++) rows.push(b.x.subarray(i * per, (i + 1) * per));
-    if (rows.length >= RELOAD_SAMPLE_IMAGES) break;
-  }
-  if (rows.length === 0) return undefined;
-  const per = rowShape.reduce((a, d) => a * d, 1);
-  const x = new Float32Array(rows.length * per);
-  rows.forEach((r, i) => x.set(r, i * per));
-  return { x, shape: [rows.length, ...rowShape] };
+  const decoded = await decodeToMemory(pool.slice(0, 2 * RELOAD_SAMPLE_IMAGES), input, { batchSize: 2 * RELOAD_SAMPLE_IMAGES });
+  const n = Math.min(RELOAD_SAMPLE_IMAGES, decoded.shape[0]);
+  if (n === 0) return undefined;
+  const rowShape = decoded.shape.slice(1);
+  return { x: decoded.x.slice(0, n * rowShape.reduce((a, d) => a * d, 1)), shape: [n, ...rowShape] };
 }
