@@ -23,6 +23,34 @@ const SHARED = [
   'Uint8Array', 'Uint8ClampedArray', 'Uint16Array', 'Uint32Array', 'BigInt64Array', 'BigUint64Array',
 ];
 
+/** JSON-shaped fields of tfjs ModelArtifacts (weightData, an ArrayBuffer, is shared already). */
+const ARTIFACT_JSON_FIELDS = ['modelTopology', 'weightSpecs', 'trainingConfig', 'userDefinedMetadata', 'modelInitializer'];
+
+/** A copy of JSON data made in this (the outer) realm. */
+function inOuterRealm(value) {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+}
+
+let sharedTf;
+/**
+ * tfjs-node as test files see it. tl parses model.json in the sandbox and hands the result to
+ * tf.io.fromMemory; tfjs-layers tells arrays by `instanceof Array`, which sandbox arrays fail
+ * ("Object is not iterable"), so those objects are re-created in tfjs's realm first. In the
+ * CLI there is one realm and nothing needs copying. Everything else is the module itself.
+ */
+function sharedTfjsNode() {
+  if (sharedTf) return sharedTf;
+  const tf = require('@tensorflow/tfjs-node');
+  const fromMemory = (artifacts, ...rest) => {
+    if (rest.length > 0) return tf.io.fromMemory(inOuterRealm(artifacts), inOuterRealm(rest[0]), rest[1], inOuterRealm(rest[2]));
+    const copy = { ...artifacts };
+    for (const k of ARTIFACT_JSON_FIELDS) if (k in copy) copy[k] = inOuterRealm(copy[k]);
+    return tf.io.fromMemory(copy);
+  };
+  sharedTf = Object.create(tf, { io: { value: Object.create(tf.io, { fromMemory: { value: fromMemory } }), enumerable: true } });
+  return sharedTf;
+}
+
 class TlEnvironment extends TestEnvironment {
   constructor(config, context) {
     super(config, context);
@@ -34,7 +62,7 @@ class TlEnvironment extends TestEnvironment {
     // built by other modules evaluated in its sandbox (the nsfwjs model data), and tfjs's
     // realm-bound checks reject those ("Object is not iterable") when tfjs lives outside.
     if (!(OWN_TFJS_PRAGMA in (context.docblockPragmas || {}))) {
-      this.global[SHARED_TF_GLOBAL] = () => require('@tensorflow/tfjs-node');
+      this.global[SHARED_TF_GLOBAL] = sharedTfjsNode;
     }
   }
 }

@@ -6,8 +6,10 @@ import * as path from 'path';
 import { ModelError } from '../errors';
 import { FetchError, getBuffer, getToFile, type GetOptions } from './http';
 import {
+  checkModelFiles,
   checkSizesAndHashes,
   expectedGroupBytes,
+  MAX_MODEL_JSON_BYTES,
   parseModelJson,
   sha256Hex,
   verifyModelDir,
@@ -18,8 +20,6 @@ import type { KnownFile } from './zoo';
 
 /** Written last into every cache entry; its presence marks the entry complete. */
 export const SOURCE_RECORD = 'tl-source.json';
-/** model.json files are small (topology only); anything bigger is not one. */
-const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 
 export interface SourceRecord {
   /** The URL it was downloaded from, or the folder it was imported from. */
@@ -180,7 +180,7 @@ export async function importModelToCache(
   if (!fs.existsSync(src) || !fs.statSync(src).isDirectory()) {
     throw new ModelError(`${src} is not a folder`, 'Pass the folder that holds model.json and its weight files.');
   }
-  const files = await verifyModelDir(src, opts.known);
+  const { records: files, files: located } = await checkModelFiles(path.join(src, 'model.json'), opts.known);
   if (!opts.replace && fs.existsSync(finalDir)) {
     const state = await checkCacheEntry(finalDir);
     if (state.state === 'ok') {
@@ -192,7 +192,8 @@ export async function importModelToCache(
     for (const rel of Object.keys(files)) {
       const to = path.join(tmp, ...rel.split('/'));
       await fs.promises.mkdir(path.dirname(to), { recursive: true });
-      await fs.promises.copyFile(path.join(src, ...rel.split('/')), to);
+      // Weight files from their checked real paths (inside src), model.json from src itself.
+      await fs.promises.copyFile(rel === 'model.json' ? path.join(src, rel) : located.get(rel)!.file, to);
     }
     // Re-check the copies: the copy itself must not be what corrupts them.
     const copied = await verifyModelDir(tmp, opts.known);

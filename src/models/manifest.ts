@@ -1,5 +1,5 @@
 // Reading and checking a tfjs layers model.json and its weight files on disk: pure parsing plus
-// file checks. It does not load TensorFlow; loading lives in load.ts, fetching in download.ts.
+// file checks. It does not load TensorFlow; loading lives in load.ts, fetching in cache.ts.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -21,6 +21,9 @@ export interface ModelJson {
   weightsManifest: WeightsGroup[];
   [k: string]: unknown;
 }
+
+/** model.json files are small (topology only; MobileNet's is about 100 KB): anything bigger is not one. */
+export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
 
 /** Bytes per stored element; quantized weights are stored in their quantization dtype. */
 const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
@@ -51,7 +54,10 @@ export function parseModelJson(text: string, where: string): ModelJson {
 export function assertSafeRelativePath(p: string, where: string): void {
   const bad = typeof p !== 'string' || p === '' || p.includes('\\') || p.includes('\0') || path.posix.isAbsolute(p) ||
     /^[a-z]+:/i.test(p) || p.split('/').some((part) => part === '..' || part === '.' || part === '');
-  if (bad) throw new ModelError(`${where} lists an unsafe weight file path '${p}'`, 'Weight paths must be plain relative file names.');
+  if (bad) {
+    throw new ModelError(`${where} lists an unsafe weight file path '${p}': it could lead outside the model's folder`,
+      'Weight paths must be plain relative file names inside the folder of model.json (no "..", no absolute paths).');
+  }
 }
 
 /** Expected byte size of a weights group, or undefined when it holds strings (variable length). */
@@ -87,43 +93,96 @@ export async function sha256OfFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** Reads and parses a model.json on disk: it must be a regular file of sane size. */
+export async function readModelJsonFile(modelJsonPath: string): Promise<{ text: string; model: ModelJson }> {
+  let st: fs.Stats;
+  try {
+    st = await fs.promises.stat(modelJsonPath);
+  } catch {
+    throw new ModelError(`${modelJsonPath} does not exist`,
+      'A tfjs layers model folder holds model.json plus the weight files it lists (e.g. group1-shard1of1.bin).');
+  }
+  if (!st.isFile()) throw new ModelError(`${modelJsonPath} is not a regular file`, 'Pass a model.json file or the folder that holds it.');
+  if (st.size > MAX_MODEL_JSON_BYTES) {
+    throw new ModelError(`${modelJsonPath} has ${st.size} bytes, more than the ${MAX_MODEL_JSON_BYTES} a model.json can have: it is not one`);
+  }
+  const text = await fs.promises.readFile(modelJsonPath, 'utf8');
+  return { text, model: parseModelJson(text, modelJsonPath) };
+}
+
+function isInside(root: string, file: string): boolean {
+  return file.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
 /**
- * Checks a folder holding model.json and its weight files: JSON parses, every listed file
- * exists, each group's files add up to the bytes its weights declare, and files with a
- * known size/hash match it. Returns size and hash of every file (hash '' with
- * `hashes: false`). Throws ModelError naming the file and what is wrong.
+ * The real path and size of each weight file (by its manifest path) of a model.json on disk.
+ * Symlinks are resolved first, and each file must then lie inside the folder of model.json
+ * (itself resolved) and be a regular file: a link to /etc cannot smuggle /etc/passwd in.
  */
+export async function locateWeightFiles(m: ModelJson, modelJsonPath: string): Promise<Map<string, { file: string; bytes: number }>> {
+  const dir = path.dirname(modelJsonPath);
+  const root = await fs.promises.realpath(dir);
+  const located = new Map<string, { file: string; bytes: number }>();
+  for (const p of weightPaths(m)) {
+    const listed = path.join(dir, ...p.split('/'));
+    let file: string;
+    try {
+      file = await fs.promises.realpath(listed);
+    } catch {
+      throw new ModelError(`weight file ${listed} listed in ${modelJsonPath} is missing`,
+        'Copy every file listed under weightsManifest[].paths next to model.json.');
+    }
+    if (!isInside(root, file)) {
+      throw new ModelError(`${modelJsonPath} lists weight file '${p}', which leads to ${file}, outside the model's folder ${root}`,
+        'tl reads weight files only from inside the folder of model.json (symlinks are resolved first): copy the files there instead of linking to them.');
+    }
+    const st = await fs.promises.stat(file);
+    if (!st.isFile()) {
+      throw new ModelError(`weight file ${listed} listed in ${modelJsonPath} ${st.isDirectory() ? 'is a directory' : 'is not a regular file'}`,
+        'Each path under weightsManifest[].paths must name a weight file beside model.json.');
+    }
+    located.set(p, { file, bytes: st.size });
+  }
+  return located;
+}
+
+export interface CheckedModelFiles {
+  model: ModelJson;
+  /** Size and SHA-256 (or '' without hashes) by path relative to model.json, model.json included. */
+  records: Record<string, FileRecord>;
+  /** Real path of each weight file, by manifest path. */
+  files: Map<string, { file: string; bytes: number }>;
+}
+
+/**
+ * Checks a model.json on disk and its weight files: JSON parses, every listed file exists inside
+ * the folder, each group's files add up to exactly the bytes its weights declare, and files with
+ * a known size/hash match it (hashes skipped with `hashes: false`). Throws ModelError naming the
+ * file and what is wrong.
+ */
+export async function checkModelFiles(
+  modelJsonPath: string,
+  known?: Record<string, KnownFile>,
+  opts: { hashes?: boolean } = {},
+): Promise<CheckedModelFiles> {
+  const hashes = opts.hashes ?? true;
+  const { text, model } = await readModelJsonFile(modelJsonPath);
+  const records: Record<string, FileRecord> = {
+    'model.json': { bytes: Buffer.byteLength(text), sha256: hashes ? sha256Hex(text) : '' },
+  };
+  const files = await locateWeightFiles(model, modelJsonPath);
+  for (const [p, f] of files) records[p] = { bytes: f.bytes, sha256: hashes ? await sha256OfFile(f.file) : '' };
+  checkSizesAndHashes(model, records, known, modelJsonPath, hashes);
+  return { model, records, files };
+}
+
+/** checkModelFiles for `<dir>/model.json`; returns the size and hash of every file. */
 export async function verifyModelDir(
   dir: string,
   known?: Record<string, KnownFile>,
   opts: { hashes?: boolean } = {},
 ): Promise<Record<string, FileRecord>> {
-  const hashes = opts.hashes ?? true;
-  const modelJsonPath = path.join(dir, 'model.json');
-  let text: string;
-  try {
-    text = await fs.promises.readFile(modelJsonPath, 'utf8');
-  } catch {
-    throw new ModelError(`${modelJsonPath} does not exist`,
-      'A tfjs layers model folder holds model.json plus the weight files it lists (e.g. group1-shard1of1.bin).');
-  }
-  const m = parseModelJson(text, modelJsonPath);
-  const records: Record<string, FileRecord> = {
-    'model.json': { bytes: Buffer.byteLength(text), sha256: hashes ? sha256Hex(text) : '' },
-  };
-  for (const p of weightPaths(m)) {
-    const file = path.join(dir, ...p.split('/'));
-    let st: fs.Stats;
-    try {
-      st = await fs.promises.stat(file);
-    } catch {
-      throw new ModelError(`weight file ${file} listed in ${modelJsonPath} is missing`,
-        'Copy every file listed under weightsManifest[].paths next to model.json.');
-    }
-    records[p] = { bytes: st.size, sha256: hashes ? await sha256OfFile(file) : '' };
-  }
-  checkSizesAndHashes(m, records, known, dir, hashes);
-  return records;
+  return (await checkModelFiles(path.join(dir, 'model.json'), known, opts)).records;
 }
 
 /** The checks shared by downloads and local folders, over already-measured files. */
@@ -139,9 +198,10 @@ export function checkSizesAndHashes(
     if (expected === undefined) return;
     const actual = group.paths.reduce((sum, p) => sum + (records[p]?.bytes ?? 0), 0);
     if (actual !== expected) {
+      const why = actual < expected ? 'the files are truncated or do not belong to this model.json' : 'the files are too long: they are not the weights of this model.json';
       throw new ModelError(
-        `weights group ${gi + 1} in ${where} (${group.paths.join(', ')}) has ${actual} bytes, but model.json declares ${expected}: the files are truncated or do not belong to this model.json`,
-        'Fetch the model again (`tl models pull <name> --force`) or copy the complete files.',
+        `weights group ${gi + 1} in ${where} (${group.paths.join(', ')}) has ${actual} bytes, but model.json declares ${expected}: ${why}`,
+        'Fetch the model again (`tl models pull <name> --force`) or copy the complete files that were saved with this model.json.',
       );
     }
   });

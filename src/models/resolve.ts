@@ -19,7 +19,8 @@ import {
 import { FetchError } from './http';
 import { listNames, nearestNames } from './nearby';
 import { loadNsfwjsModel } from './offline-base';
-import { loadModelJsonFile, locateRun, readTlJson } from './run-directory';
+import { loadModelJsonFile } from './load';
+import { locateRun, readTlJson } from './run-directory';
 import type { BaseInfo } from './types';
 import { findZooModel, isAlias, loadZoo, offlineBaseNames, zooModelUrl, type KnownFile, type Zoo, type ZooModel } from './zoo';
 

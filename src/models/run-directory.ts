@@ -7,6 +7,7 @@ import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../native/load';
 import { ModelError, UsageError } from '../errors';
 import { formatHistoryCsv } from './history-csv';
+import { loadModelJsonFile } from './load';
 import { assertSafeRelativePath } from './manifest';
 import type { HistoryRow, SavedModelCheck, TlJson } from './types';
 
@@ -47,7 +48,7 @@ const RELOAD_TOLERANCE = 1e-5;
 /** Reads the model saved in `dir` back and compares its predictions on `sample` with `model`'s. */
 async function checkSavedModel(model: tfTypes.LayersModel, dir: string, sample: { x: Float32Array; shape: number[] }): Promise<SavedModelCheck> {
   const tf = loadTf();
-  const reloaded = await tf.loadLayersModel(`file://${path.join(dir, RUN_FILES.model)}`);
+  const reloaded = await loadModelJsonFile(path.join(dir, RUN_FILES.model));
   try {
     const x = tf.tensor(sample.x, sample.shape);
     const a = model.predict(x) as tfTypes.Tensor;
@@ -189,17 +190,6 @@ export function readTlJson(dir: string): TlJson | undefined {
     throw new ModelError(`${file} lacks "featureLayer" or "input": it was not written by tl or is damaged`);
   }
   return tl;
-}
-
-/** Loads a tfjs layers model from a model.json path, turning failures into a ModelError naming it. */
-export async function loadModelJsonFile(modelJson: string): Promise<tfTypes.LayersModel> {
-  const tf = loadTf();
-  try {
-    return await tf.loadLayersModel(`file://${modelJson}`);
-  } catch (err) {
-    throw new ModelError(`cannot load the model ${modelJson}: ${(err as Error).message}`,
-      'It must be a tfjs LayersModel (model.json + weight files beside it); a graph model or a truncated copy will not load.');
-  }
 }
 
 /** Reads a run directory (or a model.json inside one): model, class names and tl.json if present. */
