@@ -93,14 +93,20 @@ export class Output {
     }
     let lastPrinted = 0;
     let currentTotal = total;
+    let completionPrinted = false;
     return {
       update: (done, fields) => {
         const now = Date.now();
-        if (now - lastPrinted < PLAIN_PROGRESS_INTERVAL_MS && done < currentTotal) return;
+        // One line per interval, plus the line that reaches the total, once: updates past the
+        // total (a download larger than announced) must not print a line each.
+        const completes = done >= currentTotal && !completionPrinted;
+        if (now - lastPrinted < PLAIN_PROGRESS_INTERVAL_MS && !completes) return;
+        if (done >= currentTotal) completionPrinted = true;
         lastPrinted = now;
         process.stderr.write(`${label}: ${done}/${currentTotal}${fields ? ' ' + formatFields(fields) : ''}\n`);
       },
       setTotal: (t) => {
+        if (t !== currentTotal) completionPrinted = false;
         currentTotal = t;
       },
       stop: (finalLine) => {

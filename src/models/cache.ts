@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ModelError } from '../errors';
-import { FetchError, getBuffer, getToFile, type GetOptions } from './http';
+import { FetchError, getBuffer, getToFile, ResponseTooLargeError, type GetOptions } from './http';
 import {
   checkModelFiles,
   checkSizesAndHashes,
@@ -17,6 +17,9 @@ import {
   type FileRecord,
 } from './manifest';
 import type { KnownFile } from './zoo';
+
+/** Weights with no declared size (string tensors, no registry entry) stop here: 4 GiB in all. */
+const MAX_UNDECLARED_WEIGHTS_BYTES = 4 * 1024 ** 3;
 
 /** Written last into every cache entry; its presence marks the entry complete. */
 export const SOURCE_RECORD = 'tl-source.json';
@@ -141,19 +144,33 @@ export async function downloadModelToCache(url: string, finalDir: string, opts: 
 
     const paths = weightPaths(modelJson);
     const declared = modelJson.weightsManifest.map(expectedGroupBytes);
-    const total = declared.every((b) => b !== undefined)
+    const allDeclared = declared.every((b) => b !== undefined);
+    const total = allDeclared
       ? (declared as number[]).reduce((a, b) => a + b, 0)
       : paths.reduce((a, p) => a + (opts.known?.[p]?.bytes ?? 0), 0);
+    // What the weights may take on disk: what model.json declares, else the registry's sizes,
+    // else (string weights, no registry entry) a cap no loadable model reaches.
+    const registrySized = paths.every((p) => opts.known?.[p]);
+    const budget = allDeclared || registrySized ? total : MAX_UNDECLARED_WEIGHTS_BYTES;
+    const budgetSource = allDeclared ? 'model.json declares' : registrySized ? 'the registry lists' : 'tl allows for weights of undeclared size';
     let done = 0;
     opts.onProgress?.({ stage: 'weights', done, total });
     for (const p of paths) {
       const file = path.join(tmp, ...p.split('/'));
       await fs.promises.mkdir(path.dirname(file), { recursive: true });
       const shardUrl = new URL(p, finalUrl).href;
+      // Each file may use what the earlier ones left of the budget (its registry size, if known).
+      const maxBytes = Math.min(budget - done, opts.known?.[p]?.bytes ?? Infinity);
       const r = await getToFile(shardUrl, file, (n) => {
         done += n;
         opts.onProgress?.({ stage: 'weights', done, total });
-      }, opts);
+      }, { ...opts, maxBytes }).catch((err: unknown) => {
+        if (!(err instanceof ResponseTooLargeError)) throw err;
+        throw new ModelError(
+          `weight file ${p} (${shardUrl}) has more than the ${maxBytes} bytes left for it of the ${budget} that ${budgetSource}: stopped reading there`,
+          'The server sends files that do not belong to this model.json; check the URL or the mirror ($TL_MODEL_BASE_URL).',
+        );
+      });
       files[p] = { bytes: r.bytes, sha256: r.sha256 };
     }
     checkSizesAndHashes(modelJson, files, opts.known, url);

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
 import * as net from 'net';
+import { once } from 'events';
 import { finished } from 'stream/promises';
 import * as tls from 'tls';
 
@@ -30,6 +31,19 @@ export class FetchError extends Error {
     this.name = 'FetchError';
   }
 }
+
+/** A response bigger than the caller allows: reading stopped at the limit. */
+export class ResponseTooLargeError extends FetchError {
+  constructor(url: string, message: string, readonly limit: number) {
+    super(url, message);
+    this.name = 'ResponseTooLargeError';
+  }
+}
+
+/** The server went silent for longer than the idle timeout (before or during the body). */
+class IdleTimeoutError extends Error {}
+
+const bytes = (n: number) => `${n} byte${n === 1 ? '' : 's'}`;
 
 /** Loopback hosts never go through a proxy: a remote proxy cannot reach this machine's loopback. */
 function isLoopback(host: string): boolean {
@@ -126,9 +140,17 @@ function requestOnce(url: URL, opts: Required<Omit<GetOptions, 'env'>>, env: Nod
       socket.once('connect', () => clearTimeout(timer));
       socket.once('close', () => clearTimeout(timer));
     });
-    req.setTimeout(opts.idleTimeoutMs, () => req.destroy(new Error(`no data from ${url.host} for ${opts.idleTimeoutMs} ms`)));
-    req.once('response', resolve);
-    req.once('error', reject);
+    // Once the response is there, its body stream must fail with the timeout itself: destroying
+    // only the request would surface as a bare "aborted".
+    let response: http.IncomingMessage | undefined;
+    req.setTimeout(opts.idleTimeoutMs, () => {
+      const err = new IdleTimeoutError(`no data from ${url.host} for ${opts.idleTimeoutMs / 1000} s`);
+      if (response) response.destroy(err);
+      else req.destroy(err);
+    });
+    req.once('response', (res) => resolve((response = res)));
+    // 'on', not 'once': a socket error after the response is also emitted here, and must not go unhandled.
+    req.on('error', reject);
     req.end();
   });
 }
@@ -146,7 +168,12 @@ function withDefaults(options: GetOptions): Required<Omit<GetOptions, 'env'>> {
 export async function get(urlText: string, options: GetOptions = {}): Promise<{ res: http.IncomingMessage; url: string }> {
   const opts = withDefaults(options);
   const env = options.env ?? process.env;
-  let url = new URL(urlText);
+  let url: URL;
+  try {
+    url = new URL(urlText);
+  } catch {
+    throw new FetchError(urlText, `'${urlText}' is not a valid URL`);
+  }
   for (let hop = 0; ; hop++) {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new FetchError(url.href, `unsupported protocol ${url.protocol}`);
     let res: http.IncomingMessage;
@@ -154,13 +181,18 @@ export async function get(urlText: string, options: GetOptions = {}): Promise<{ 
       res = await requestOnce(url, opts, env);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
+      if (e instanceof IdleTimeoutError) throw new FetchError(url.href, `timed out: ${e.message}`);
       throw new FetchError(url.href, e.code ? `${e.code} ${e.message}` : e.message);
     }
     const status = res.statusCode ?? 0;
     if ([301, 302, 303, 307, 308].includes(status) && res.headers.location) {
       res.resume();
       if (hop >= opts.maxRedirects) throw new FetchError(url.href, `more than ${opts.maxRedirects} redirects`);
-      url = new URL(res.headers.location, url);
+      try {
+        url = new URL(res.headers.location, url);
+      } catch {
+        throw new FetchError(url.href, `redirected to an invalid URL '${res.headers.location}'`);
+      }
       continue;
     }
     if (status !== 200) {
@@ -171,9 +203,26 @@ export async function get(urlText: string, options: GetOptions = {}): Promise<{ 
   }
 }
 
+/** Refuses a response whose Content-Length already says it is larger than `maxBytes`. */
+function checkDeclaredLength(res: http.IncomingMessage, maxBytes: number, url: string): void {
+  const declared = Number(res.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    res.destroy();
+    throw new ResponseTooLargeError(url, `response of ${declared} bytes (Content-Length) is more than ${maxBytes} bytes`, maxBytes);
+  }
+}
+
+/** The error for a body that broke off after `received` bytes (a timeout says so, with its length). */
+function interrupted(err: unknown, url: string, received: number): FetchError {
+  if (err instanceof FetchError) return err;
+  if (err instanceof IdleTimeoutError) return new FetchError(url, `timed out after ${bytes(received)}: ${err.message}`);
+  return new FetchError(url, `download interrupted after ${bytes(received)}: ${(err as Error).message}`);
+}
+
 /** Reads a whole (small) response body into memory, refusing more than maxBytes. */
 export async function getBuffer(urlText: string, maxBytes: number, options: GetOptions = {}): Promise<{ body: Buffer; url: string }> {
   const { res, url } = await get(urlText, options);
+  checkDeclaredLength(res, maxBytes, url);
   const chunks: Buffer[] = [];
   let total = 0;
   try {
@@ -181,26 +230,30 @@ export async function getBuffer(urlText: string, maxBytes: number, options: GetO
       total += (chunk as Buffer).length;
       if (total > maxBytes) {
         res.destroy();
-        throw new FetchError(url, `response larger than ${maxBytes} bytes`);
+        throw new ResponseTooLargeError(url, `response is more than ${maxBytes} bytes`, maxBytes);
       }
       chunks.push(chunk as Buffer);
     }
   } catch (err) {
-    if (err instanceof FetchError) throw err;
-    throw new FetchError(url, `download interrupted after ${total} bytes: ${(err as Error).message}`);
+    throw interrupted(err, url, total);
   }
   checkContentLength(res, total, url);
   return { body: Buffer.concat(chunks), url };
 }
 
-/** Streams a response into `file`, hashing as it goes; onBytes gets each chunk's length. */
+/**
+ * Streams a response into `file`, hashing as it goes; onBytes gets each chunk's length. With
+ * `maxBytes`, a larger response fails (ResponseTooLargeError) and no more than that is written.
+ */
 export async function getToFile(
   urlText: string,
   file: string,
   onBytes: (n: number) => void,
-  options: GetOptions = {},
+  options: GetOptions & { maxBytes?: number } = {},
 ): Promise<{ bytes: number; sha256: string; url: string }> {
+  const maxBytes = options.maxBytes ?? Infinity;
   const { res, url } = await get(urlText, options);
+  checkDeclaredLength(res, maxBytes, url);
   const hash = crypto.createHash('sha256');
   const out = fs.createWriteStream(file);
   // A file error must not become an uncaught 'error' event: keep it and fail the download.
@@ -210,11 +263,16 @@ export async function getToFile(
   try {
     for await (const chunk of res) {
       const buf = chunk as Buffer;
+      if (total + buf.length > maxBytes) {
+        res.destroy();
+        throw new ResponseTooLargeError(url, `response is more than ${maxBytes} bytes; stopped reading there`, maxBytes);
+      }
       total += buf.length;
       hash.update(buf);
       onBytes(buf.length);
       if (fileError) throw fileError;
-      if (!out.write(buf)) await new Promise<void>((r) => (out.once('drain', () => r()), out.once('error', () => r())));
+      // events.once removes its 'drain' and 'error' listeners whichever fires: none pile up per chunk.
+      if (!out.write(buf)) await once(out, 'drain');
     }
     if (fileError) throw fileError;
   } catch (err) {
@@ -223,7 +281,7 @@ export async function getToFile(
     out.destroy();
     await finished(out).catch(() => undefined);
     if (err === fileError) throw err; // names the file (e.g. "ENOENT: ..., open '<file>'")
-    throw new FetchError(url, `download interrupted after ${total} bytes: ${(err as Error).message}`);
+    throw interrupted(err, url, total);
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
   checkContentLength(res, total, url);
