@@ -41,6 +41,13 @@ function isUrl(ref: string): boolean {
   return /^https?:\/\//i.test(ref);
 }
 
+/** Refuses a model URL that does not parse: a mistyped argument, not a failed download. */
+function checkUrl(ref: string): void {
+  if (URL.canParse(ref)) return;
+  throw new UsageError(`'${ref}' is not a valid URL`,
+    'Write a model URL as http(s)://host[:port]/path/model.json; an IPv6 host goes in brackets (http://[::1]:8080/model.json).');
+}
+
 function zooInfo(m: ZooModel, source: string): BaseInfo {
   return { name: m.name, source, input: m.input, featureLayer: m.featureLayer, description: m.description, license: m.license };
 }
@@ -157,6 +164,7 @@ export async function resolveBase(ref: string, opts: ResolveOptions = {}): Promi
   }
 
   if (isUrl(ref)) {
+    checkUrl(ref);
     const dir = urlCachePath(cacheDir, ref);
     await ensureCached(`the model`, ref, dir, ref, undefined, zoo, opts);
     const model = await loadModelJsonFile(path.join(dir, 'model.json'));
@@ -189,7 +197,7 @@ export async function resolveBase(ref: string, opts: ResolveOptions = {}): Promi
 function downloadable(zoo: Zoo, ref: string): ZooModel | undefined {
   const entry = findZooModel(zoo, ref);
   if (!entry) {
-    if (isUrl(ref)) return undefined;
+    if (isUrl(ref)) return void checkUrl(ref);
     const near = nearestNames(ref, zoo.models.filter((m) => isAlias(m) || (m as ZooModel).source.kind === 'url').map((m) => m.name));
     throw new UsageError(`'${ref}' is not a downloadable zoo model${near.length ? `; nearest: ${listNames(near)}` : ''}`, 'Run `tl models list` to see the zoo.');
   }

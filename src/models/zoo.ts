@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { InputSpec } from '../data/types';
-import { ModelError } from '../errors';
+import { ModelError, UsageError } from '../errors';
 import { listNames, nearestNames } from './nearby';
 
 /** A file of a downloadable model whose size (bytes) and SHA-256 (hex) are known in advance. */
@@ -114,10 +114,16 @@ export function zooBaseUrl(zoo: Zoo, override?: string, env: NodeJS.ProcessEnv =
   return base.replace(/\/+$/, '');
 }
 
-/** Full model.json URL of a downloadable zoo model. */
+/** Full model.json URL of a downloadable zoo model; a base URL that does not parse is a UsageError. */
 export function zooModelUrl(zoo: Zoo, m: ZooModel, baseOverride?: string, env: NodeJS.ProcessEnv = process.env): string {
   if (m.source.kind !== 'url') throw new ModelError(`zoo model '${m.name}' is not downloaded from a URL`);
-  return `${zooBaseUrl(zoo, baseOverride, env)}/${m.source.path.replace(/^\/+/, '')}`;
+  const url = `${zooBaseUrl(zoo, baseOverride, env)}/${m.source.path.replace(/^\/+/, '')}`;
+  if (!/^https?:\/\//i.test(url) || !URL.canParse(url)) {
+    const from = baseOverride !== undefined ? 'the base URL option' : env[zoo.baseUrlEnv] !== undefined ? `$${zoo.baseUrlEnv}` : ZOO_FILE;
+    throw new UsageError(`the download URL of '${m.name}', ${url}, is not a valid http(s) URL: its base comes from ${from}`,
+      `Set ${zoo.baseUrlEnv} to a mirror's address such as http://mirror.local/tfjs (an IPv6 host goes in brackets: http://[::1]:8080), or unset it.`);
+  }
+  return url;
 }
 
 /** Names of the bases that need no network (shipped inside an npm package). */
