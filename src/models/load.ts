@@ -8,17 +8,18 @@ import { loadTf } from '../native/load';
 import { ModelError } from '../errors';
 import { checkModelFiles, type ModelJson } from './manifest';
 
-/** Reads a checked weight file; its size must still be what the check saw (not swapped since). */
-async function readCheckedFile(file: string, bytes: number, modelJson: string): Promise<Buffer> {
+/** Reads a checked weight file into `target` (exactly its size); it must not have changed since the check. */
+async function readCheckedFile(file: string, target: Uint8Array, modelJson: string): Promise<void> {
   const changed = () => new ModelError(`weight file ${file} of ${modelJson} changed while it was being read`, 'Load it again once nothing writes to it.');
   const handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   try {
     const st = await handle.stat();
-    if (!st.isFile() || st.size !== bytes) throw changed();
-    const buf = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buf, 0, bytes, 0);
-    if (bytesRead !== bytes) throw changed();
-    return buf;
+    if (!st.isFile() || st.size !== target.length) throw changed();
+    for (let at = 0; at < target.length; ) {
+      const { bytesRead } = await handle.read(target, at, target.length - at, at);
+      if (bytesRead === 0) throw changed();
+      at += bytesRead;
+    }
   } finally {
     await handle.close();
   }
@@ -26,21 +27,17 @@ async function readCheckedFile(file: string, bytes: number, modelJson: string): 
 
 /**
  * The weight specs and bytes tfjs expects: every group's weights in manifest order, and the
- * contents of every group's files concatenated in the same order (as tfjs's file:// loader does).
+ * contents of every group's files concatenated in the same order (as tfjs's file:// loader
+ * does), read straight into one ArrayBuffer.
  */
 async function readWeights(m: ModelJson, files: Map<string, { file: string; bytes: number }>, modelJson: string) {
-  const contents = new Map<string, Buffer>();
-  const parts: Buffer[] = [];
-  for (const group of m.weightsManifest) {
-    for (const p of group.paths) {
-      const f = files.get(p)!;
-      if (!contents.has(p)) contents.set(p, await readCheckedFile(f.file, f.bytes, modelJson));
-      parts.push(contents.get(p)!);
-    }
+  const order = m.weightsManifest.flatMap((g) => g.paths).map((p) => files.get(p)!);
+  const data = new ArrayBuffer(order.reduce((sum, f) => sum + f.bytes, 0));
+  let offset = 0;
+  for (const f of order) {
+    await readCheckedFile(f.file, new Uint8Array(data, offset, f.bytes), modelJson);
+    offset += f.bytes;
   }
-  const all = Buffer.concat(parts);
-  // A standalone ArrayBuffer holding exactly these bytes (a Buffer may be a view into a pool).
-  const data = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
   return { specs: m.weightsManifest.flatMap((g) => g.weights) as io.WeightsManifestEntry[], data };
 }
 
