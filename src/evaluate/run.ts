@@ -6,7 +6,8 @@ import * as path from 'path';
 import { DataError, ModelError, UsageError } from '../errors';
 import { batches, datasetFromAssignment, examplesOf, loadDataset } from '../data';
 import type { Dataset, Example, InputSpec, SkippedFile, SplitAssignmentJson, SplitName } from '../data';
-import { inferInput, parseHistoryCsv, readRunDirectory, RUN_FILES } from '../models';
+import { EVALUATION_DIR, inferInput, parseHistoryCsv, readRunDirectory, RUN_FILES } from '../models';
+import { checkWriteTarget } from '../out-paths';
 import type { HistoryRow, TlJson } from '../models';
 import { writeEvaluationReport, evaluationSummary } from '../report';
 import { checkThresholds, GateResult, Thresholds } from './gate';
@@ -96,9 +97,12 @@ export async function evaluateRun(opts: EvaluateRunOptions): Promise<EvaluateRun
   if (!(Number.isInteger(cfg.batchSize) && cfg.batchSize > 0)) throw new UsageError(`--batch-size must be a positive integer, got ${cfg.batchSize}`);
   if (cfg.topK !== undefined && !(Number.isInteger(cfg.topK) && cfg.topK >= 1)) throw new UsageError(`--top-k must be a whole number of at least 1, got ${cfg.topK}`);
 
+  // Where the report goes is checked before any work (a path under /proc would hang the write).
+  if (typeof opts.reportDir === 'string') checkWriteTarget(opts.reportDir, { flag: '--report', writes: 'inside' });
   opts.onProgress?.({ stage: 'load', done: 0, total: 2 });
   const run = await readRunDirectory(opts.model);
   try {
+    if (opts.reportDir === undefined) checkWriteTarget(path.join(run.dir, EVALUATION_DIR), { flag: '--report', writes: 'inside' });
     return await evaluateLoadedRun(opts, cfg, run, started);
   } finally {
     run.model.dispose();
@@ -207,7 +211,7 @@ async function evaluateLoadedRun(
     createdAt: new Date(),
   };
   let files: string[] = [];
-  const reportDir = opts.reportDir === null ? undefined : path.resolve(opts.reportDir ?? path.join(run.dir, 'evaluation'));
+  const reportDir = opts.reportDir === null ? undefined : path.resolve(opts.reportDir ?? path.join(run.dir, EVALUATION_DIR));
   if (reportDir) {
     opts.onProgress?.({ stage: 'report', done: 0, total: 1 });
     try {

@@ -9,16 +9,9 @@ import { ModelError, UsageError } from '../errors';
 import { formatHistoryCsv } from './history-csv';
 import { loadModelJsonFile } from './load';
 import { assertSafeRelativePath } from './manifest';
+import { checkOutDir, RUN_FILES } from './run-files';
+import { asideOf, tempSiblingPrefix } from '../out-paths';
 import type { HistoryRow, SavedModelCheck, TlJson } from './types';
-
-export const RUN_FILES = {
-  model: 'model.json',
-  weights: 'weights.bin',
-  labels: 'labels.json',
-  tl: 'tl.json',
-  metrics: 'metrics.json',
-  history: 'history.csv',
-} as const;
 
 export interface RunDirectoryContents {
   model: tfTypes.LayersModel;
@@ -65,21 +58,6 @@ async function checkSavedModel(model: tfTypes.LayersModel, dir: string, sample: 
   }
 }
 
-/**
- * Refuses an existing `outDir` unless `overwrite`. Call it before training too, so a long
- * run is not thrown away at the end.
- */
-export function checkOutDir(outDir: string, overwrite: boolean): void {
-  const dir = path.resolve(outDir);
-  if (!fs.existsSync(dir)) return;
-  if (!fs.statSync(dir).isDirectory()) {
-    throw new UsageError(`--out ${dir} exists and is not a directory`, 'Choose another --out path.');
-  }
-  if (!overwrite) {
-    throw new UsageError(`--out ${dir} already exists`, 'Choose another --out, or pass --overwrite to replace it.');
-  }
-}
-
 function checkLabels(labels: unknown, outputUnits: number | null, where: string): asserts labels is string[] {
   if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string' || l === '')) {
     throw new ModelError(`${where}: labels must be a list of non-empty class names`);
@@ -96,16 +74,24 @@ function outputUnits(model: tfTypes.LayersModel): number | null {
   return shape && shape.length === 2 ? (shape[1] as number | null) : null;
 }
 
+/** How writeRunDirectory treats an existing `outDir`. */
+export interface RunDirectoryWriteOptions {
+  overwrite: boolean;
+  /** Paths of the run's data: a folder that is one of them or holds one is never replaced. */
+  dataPaths?: string[];
+}
+
 /**
  * Writes a complete run directory at `outDir`: everything goes to a temporary sibling first
  * and is renamed into place at the end. An existing `outDir` is refused (UsageError) unless
- * `overwrite`, in which case it is replaced only once the new one is complete. With a
+ * `overwrite` and checkOutDir allows replacing it; it is replaced only once the new one is
+ * complete. tl.json lists every file written, so a later --overwrite knows them. With a
  * `reloadSample`, the saved model is read back and must predict as the trained one does, or
  * nothing is published (ModelError); the comparison is recorded in tl.json and returned.
  */
-export async function writeRunDirectory(outDir: string, c: RunDirectoryContents, opts: { overwrite: boolean }): Promise<{ savedModelCheck?: SavedModelCheck }> {
+export async function writeRunDirectory(outDir: string, c: RunDirectoryContents, opts: RunDirectoryWriteOptions): Promise<{ savedModelCheck?: SavedModelCheck }> {
   const dir = path.resolve(outDir);
-  checkOutDir(dir, opts.overwrite);
+  checkOutDir(dir, opts.overwrite, opts.dataPaths);
   checkLabels(c.labels, outputUnits(c.model), 'writing the run directory');
   const reserved = new Set<string>(Object.values(RUN_FILES));
   for (const name of Object.keys(c.extraFiles ?? {})) {
@@ -114,7 +100,8 @@ export async function writeRunDirectory(outDir: string, c: RunDirectoryContents,
   }
 
   await fs.promises.mkdir(path.dirname(dir), { recursive: true });
-  const tmp = await fs.promises.mkdtemp(path.join(path.dirname(dir), `.${path.basename(dir)}.tmp-`));
+  // The name carries this process's PID: a later run cleans it only once this process is gone.
+  const tmp = await fs.promises.mkdtemp(tempSiblingPrefix(dir));
   try {
     // tfjs-node's file:// handler writes model.json + weights.bin into an existing folder.
     await c.model.save(`file://${tmp}`);
@@ -131,7 +118,6 @@ export async function writeRunDirectory(outDir: string, c: RunDirectoryContents,
     }
     const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
     await fs.promises.writeFile(path.join(tmp, RUN_FILES.labels), json(c.labels));
-    await fs.promises.writeFile(path.join(tmp, RUN_FILES.tl), json(tl));
     if (c.metrics !== undefined) await fs.promises.writeFile(path.join(tmp, RUN_FILES.metrics), json(c.metrics));
     if (c.history !== undefined) await fs.promises.writeFile(path.join(tmp, RUN_FILES.history), formatHistoryCsv(c.history));
     for (const [name, content] of Object.entries(c.extraFiles ?? {})) {
@@ -139,11 +125,15 @@ export async function writeRunDirectory(outDir: string, c: RunDirectoryContents,
       await fs.promises.mkdir(path.dirname(file), { recursive: true });
       await fs.promises.writeFile(file, content);
     }
+    // Last, listing everything above: the marker by which --overwrite knows a folder tl wrote.
+    const files = [...(await fs.promises.readdir(tmp)), RUN_FILES.tl].sort();
+    await fs.promises.writeFile(path.join(tmp, RUN_FILES.tl), json({ ...tl, files }));
     // Check again: another process may have created outDir while we were writing.
     let aside: string | undefined;
     if (fs.existsSync(dir)) {
       if (!opts.overwrite) throw new UsageError(`--out ${dir} appeared while the run was being written`, 'Choose another --out.');
-      aside = `${tmp}-old`;
+      checkOutDir(dir, true, opts.dataPaths); // files may have been added to it since the start
+      aside = asideOf(tmp);
       await fs.promises.rename(dir, aside);
     }
     await fs.promises.rename(tmp, dir);

@@ -9,7 +9,7 @@ import { cacheArea } from '../cache-dir';
 import { addExpectedLinks, buildAddon } from './build-addon';
 import { cloneLibDir, commitEntry, listCacheEntries, makeStagingDir, restoreEntry, CacheEntry } from './cache';
 import { cacheKeyPrefix, nativeFilesPresent, NativeSource, readStamp, TfjsNodeLayout, tfjsNodeLayout } from './layout';
-import { withLock } from './lock';
+import { withLock } from '../lock';
 import { officialLibtensorflowUrl, OFFICIAL_LIBTENSORFLOW_VERSION, probeUrl, proxyFor, readCustomTfLib, runOfficialInstall } from './official';
 import { verifyNativeBackend, VerifyResult } from './verify';
 import { extractWheel, LogFn, pipDownloadWheel, PINNED_TENSORFLOW_VERSION, ProgressFn, wheelVersion } from './wheel';
@@ -293,9 +293,10 @@ export async function provisionNativeBackend(opts: ProvisionOptions = {}): Promi
   const layout = opts.layout ?? tfjsNodeLayout();
   const nativeCacheDir = opts.nativeCacheDir ?? cacheArea('native', env);
   const deps: ProvisionDeps = { ...realDeps, ...opts.deps };
-  const lockDir = path.join(nativeCacheDir, '.lock');
+  // A lock file, not the '.lock' folder older versions took (a stale one of those is harmless).
+  fs.mkdirSync(nativeCacheDir, { recursive: true });
   return withLock(
-    lockDir,
+    path.join(nativeCacheDir, 'provision.lock'),
     { timeoutMs: 60 * 60_000, staleMs: 2 * 60 * 60_000, onWait: (owner) => opts.onEvent?.({ type: 'wait', owner }) },
     async () => {
       const routes = buildRoutes(layout, nativeCacheDir, env, deps, opts.onEvent, { ignoreExisting: opts.ignoreExisting, trustCache: opts.trustCache });

@@ -62,7 +62,15 @@ export function runCheckpoint(out: string): RunCheckpoint {
       await writeCheckpoint(file, ckpt);
     },
     remove() {
-      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+      // Only the checkpoint and its temporary siblings: the folder goes only when nothing else is in it.
+      const dir = path.dirname(file);
+      const own = (name: string) => name === path.basename(file) || (name.startsWith(`.${path.basename(file)}.`) && name.endsWith('.tmp'));
+      for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) if (own(name)) fs.rmSync(path.join(dir, name), { force: true });
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        // not empty (files the user put there) or already gone: leave it
+      }
     },
     interrupted(command) {
       return new InterruptedError(`${command} interrupted; checkpoint written to ${file}`, 'Continue with the same command plus --resume.');

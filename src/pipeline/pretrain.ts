@@ -1,7 +1,7 @@
 // `pretrain(options)`: trains a source-task (task A) model from scratch and writes a run
 // directory that `transfer` can use as its base. Also the from-scratch baseline for few-shot sets.
 import { examplesOf, InputSpec, AugmentConfig, ResizeMode } from '../data';
-import { ArchitectureName, buildArchitecture, writeRunDirectory, checkOutDir, type SavedModelCheck } from '../models';
+import { ArchitectureName, buildArchitecture, writeRunDirectory, type SavedModelCheck } from '../models';
 import {
   defaultEarlyStoppingConfig,
   defaultOptimizerConfig,
@@ -32,6 +32,7 @@ import {
   RunMetrics,
 } from './common';
 import type { PipelineListener } from './events';
+import { refuseUntrained, withClaimedOutput } from './run-output';
 
 export interface PretrainOptions {
   data: string;
@@ -104,9 +105,15 @@ export async function pretrain(
   hooks: { onEvent?: PipelineListener; shouldStop?: () => boolean } = {},
 ): Promise<PretrainResult> {
   const opts = { ...defaultPretrainOptions(), ...stripUndefined(options) } as PretrainOptions;
+  refuseUntrained([['--epochs', opts.epochs]]);
+  // --out is checked and locked before minutes of training.
+  return withClaimedOutput(opts, hooks.onEvent, (dataPaths) => pretrainClaimed(opts, hooks, dataPaths));
+}
+
+/** pretrain() once --out is claimed (checked and locked). */
+async function pretrainClaimed(opts: PretrainOptions, hooks: { onEvent?: PipelineListener; shouldStop?: () => boolean }, dataPaths: string[]): Promise<PretrainResult> {
   const onEvent = hooks.onEvent;
   const t0 = Date.now();
-  checkOutDir(opts.out, opts.overwrite || opts.resume); // refuse before spending minutes on training
   const checkpoint = runCheckpoint(opts.out);
   const resume = await checkpoint.toResume(opts.resume);
 
@@ -197,7 +204,7 @@ export async function pretrain(
         history: result.history,
         extraFiles,
       },
-      { overwrite: opts.overwrite || opts.resume },
+      { overwrite: opts.overwrite || opts.resume, dataPaths },
     );
     checkpoint.remove();
     return { outDir: opts.out, arch, input, classes: ds.classes, metrics, phases: result.phases, history: result.history, seconds, savedModelCheck: written.savedModelCheck };

@@ -3,7 +3,7 @@
 // lower rate on cached activations of the still-frozen layers below. BatchNormalization layers of
 // the base run in inference mode throughout (the train room applies the base with training:false).
 import { batches, examplesOf, Example, InputSpec, AugmentConfig, ResizeMode } from '../data';
-import { buildHead, checkOutDir, cutAt, defaultHeadConfig, HeadConfig, resolveBase, splitAt, splitPointAtOrBelow, stackModels, writeRunDirectory, type SavedModelCheck } from '../models';
+import { buildHead, cutAt, defaultHeadConfig, HeadConfig, resolveBase, splitAt, splitPointAtOrBelow, stackModels, writeRunDirectory, type SavedModelCheck } from '../models';
 import {
   activationBatches,
   computeActivations,
@@ -45,6 +45,7 @@ import {
 } from './common';
 import type { LayersModel } from '@tensorflow/tfjs-node';
 import type { PipelineListener } from './events';
+import { refuseUntrained, withClaimedOutput } from './run-output';
 
 export interface TransferOptions {
   base: string;
@@ -127,9 +128,14 @@ export async function transfer(
   hooks: { onEvent?: PipelineListener; shouldStop?: () => boolean } = {},
 ): Promise<TransferResult> {
   const opts = { ...defaultTransferOptions(), ...stripUndefined(options) } as TransferOptions;
+  refuseUntrained([['--epochs', opts.epochs], ['--fine-tune-epochs', opts.fineTuneEpochs]]);
+  return withClaimedOutput(opts, hooks.onEvent, (dataPaths) => transferClaimed(opts, hooks, dataPaths));
+}
+
+/** transfer() once --out is claimed (checked and locked). */
+async function transferClaimed(opts: TransferOptions, hooks: { onEvent?: PipelineListener; shouldStop?: () => boolean }, dataPaths: string[]): Promise<TransferResult> {
   const onEvent = hooks.onEvent;
   const t0 = Date.now();
-  checkOutDir(opts.out, opts.overwrite || opts.resume);
   const checkpoint = runCheckpoint(opts.out);
   const resume = await checkpoint.toResume(opts.resume);
 
@@ -355,7 +361,7 @@ export async function transfer(
         history: result.history,
         extraFiles,
       },
-      { overwrite: opts.overwrite || opts.resume },
+      { overwrite: opts.overwrite || opts.resume, dataPaths },
     );
     checkpoint.remove();
     return { outDir: opts.out, base: opts.base, cutLayer: cut.cutLayer, unfreezeFrom, classes: ds.classes, metrics, phases: result.phases, history: result.history, cache: cacheReport, seconds, savedModelCheck: written.savedModelCheck };

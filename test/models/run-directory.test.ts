@@ -70,7 +70,8 @@ test('write -> read -> predict gives identical outputs; files are plain tfjs', a
   expect(fs.readdirSync(path.join(root, 'runs'))).toEqual(['a']); // no temp sibling left
   const back = await readRunDirectory(out);
   expect(back.labels).toEqual(['a', 'b', 'c', 'd']);
-  expect(back.tl).toEqual(tlJson());
+  // tl.json lists every file written: what a later --overwrite may replace.
+  expect(back.tl).toEqual({ ...tlJson(), files: fs.readdirSync(out).sort() });
   expect(back.dir).toBe(out);
   expect(Array.from(predict(back.model))).toEqual(Array.from(predict(model)));
   // Plain tf.loadLayersModel reads it too (no tl needed), and via the model.json path.
@@ -97,6 +98,13 @@ test('an existing --out is refused unless overwrite; overwrite replaces it whole
   await writeRunDirectory(out, contents, { overwrite: true });
   expect(fs.existsSync(path.join(out, 'old.txt'))).toBe(false);
   expect(fs.existsSync(path.join(out, 'metrics.json'))).toBe(false);
+  expect(fs.readdirSync(root)).toEqual(['b']);
+  // A file put into the run since is not tl's: overwrite refuses, and the folder stays as it was.
+  fs.writeFileSync(path.join(out, 'notes.txt'), 'mine');
+  const refused = await writeRunDirectory(out, contents, { overwrite: true }).catch((e) => e);
+  expect(refused).toBeInstanceOf(UsageError);
+  expect(refused.message).toContain('it holds files tl did not write there (notes.txt)');
+  expect(fs.readFileSync(path.join(out, 'notes.txt'), 'utf8')).toBe('mine');
   expect(fs.readdirSync(root)).toEqual(['b']);
 });
 

@@ -320,6 +320,7 @@ test('a real SIGTERM to bin/tl transfer: the batch finishes, a checkpoint is wri
   expect(code).toBe(130);
   expect(fs.existsSync(out)).toBe(false);
   expect(fs.existsSync(checkpointPath(out))).toBe(true);
+  expect(fs.existsSync(`${out}.lock`)).toBe(false); // the lock on --out is released on the way out
   expect(output).not.toMatch(/epoch 500\/500/);
 }, 600_000);
 

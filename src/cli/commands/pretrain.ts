@@ -61,7 +61,7 @@ export function registerPretrain(program: Command): void {
     .addOption(new Option('--arch <name>', 'architecture (auto: cnn-small for small grey images, mobilenet-v1-style otherwise)').choices(['auto', 'cnn-small', 'mobilenet-v1-style']).default('auto'))
     .option('--alpha <x>', 'width multiplier of mobilenet-v1-style', '0.25')
     .option('--input-size <n>', 'square input size for image folders (built-in sets use 28x28x1)', '96')
-    .option('--overwrite', 'replace an existing --out directory')
+    .option('--overwrite', 'replace an existing --out that is empty or a tl run directory with nothing else in it')
     .option('--resume', 'continue an interrupted run with the same --out from its checkpoint')
     .option('--json', 'print one JSON object on stdout (outDir, metrics.valAccuracy, metrics.testAccuracy, ...)');
   addDataOptions(cmd, { required: true });

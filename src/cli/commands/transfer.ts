@@ -100,7 +100,7 @@ export function registerTransfer(program: Command): void {
     .option('--tensorboard <dir>', 'write TensorBoard event files there')
     .option('--resume', 'continue an interrupted run with the same --out from its checkpoint')
     .option('--no-cache', 'do not read or write the on-disk activation cache')
-    .option('--overwrite', 'replace an existing --out directory')
+    .option('--overwrite', 'replace an existing --out that is empty or a tl run directory with nothing else in it')
     .option('--json', 'print one JSON object on stdout (outDir, phases, metrics.valAccuracy, metrics.testAccuracy, ...)');
   addDataOptions(cmd, { required: true });
   addTrainingOptions(cmd, { rule: HEAD_RULE, streamedRule: STREAMED_HEAD_RULE, batchSize: 32, lr: 1e-3, schedule: 'constant' });
