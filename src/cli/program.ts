@@ -44,5 +44,41 @@ Exit codes: 0 ok, 1 quality gate not met, 2 usage, 3 data, 4 model, 5 native bac
   registerInspect(program);
   registerPretrain(program);
   registerTransfer(program);
+  forEachCommand(program, (command) => {
+    // Usage errors throw instead of exiting (commander's own exit code is 1, which tl keeps for a
+    // failed gate); main.ts maps them to exit 2. Unknown flags get the nearest flag's name.
+    command.exitOverride();
+    command.showSuggestionAfterError(true);
+    command.showHelpAfterError('(run with --help for usage)');
+    reportUnknownOptionsFirst(command);
+  });
   return program;
+}
+
+/**
+ * Commander checks for missing mandatory options before unknown ones, so `tl transfer --bse x`
+ * would say "--base not specified" instead of naming the typo. Check unknown options first.
+ * (Wraps one internal method of commander 14; if it is ever renamed, the old order returns.)
+ */
+function reportUnknownOptionsFirst(command: Command): void {
+  const internal = command as unknown as {
+    _checkForMissingMandatoryOptions?: () => void;
+    _findOption(flag: string): unknown;
+    _allowUnknownOption: boolean;
+    unknownOption(flag: string): never;
+  };
+  const checkMandatory = internal._checkForMissingMandatoryOptions;
+  if (typeof checkMandatory !== 'function') return;
+  internal._checkForMissingMandatoryOptions = function (this: typeof internal) {
+    // After parsing, `args` holds the operands and the unknown options with their values.
+    const unknown = command.args.find((a) => a.startsWith('-') && a !== '-' && !/^-\d/.test(a) && !this._findOption(a.split('=')[0]));
+    if (unknown !== undefined && !this._allowUnknownOption) this.unknownOption(unknown);
+    checkMandatory.call(this);
+  };
+}
+
+/** Calls `visit` on `command` and every subcommand below it. */
+function forEachCommand(command: Command, visit: (c: Command) => void): void {
+  visit(command);
+  for (const sub of command.commands) forEachCommand(sub, visit);
 }
