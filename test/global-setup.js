@@ -6,6 +6,8 @@ module.exports = async function globalSetup() {
   // Quiet, as the CLI runs it: test workers inherit these before any of them loads TensorFlow.
   if (process.env.TF_CPP_MIN_LOG_LEVEL === undefined) process.env.TF_CPP_MIN_LOG_LEVEL = '2';
   if (process.env.TF_ENABLE_ONEDNN_OPTS === undefined) process.env.TF_ENABLE_ONEDNN_OPTS = '0';
+  // The allocator tl loads TensorFlow with (src/native/tf-env.ts), so tests run what users run.
+  if (process.env.TF_CPU_ALLOCATOR_USE_BFC === undefined) process.env.TF_CPU_ALLOCATOR_USE_BFC = 'true';
   const { ensureNativeBackend } = require(path.join(__dirname, '..', 'dist', 'native'));
   const result = await ensureNativeBackend({
     onEvent: (e) => {

@@ -12,6 +12,8 @@ export interface DoctorReport {
   tfjsNodeVersion: string;
   cpus: number;
   threads: { intraOp: string; interOp: string; source: string };
+  /** TensorFlow's CPU allocator, as this process loaded it (TF_CPU_ALLOCATOR_USE_BFC). */
+  allocator: { kind: 'bfc' | 'default'; source: string; value: string };
   sharpVersion: string;
   libvipsVersion: string;
   sharpConcurrency: number;
@@ -45,6 +47,7 @@ export async function collectDoctorReport(out: Output): Promise<DoctorReport> {
       interOp: inter ?? String(cpus),
       source: intra || inter ? 'TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS' : 'TensorFlow default (one per core)',
     },
+    allocator: allocatorReport(native.loadedAllocator()),
     sharpVersion: sharp.versions.sharp ?? 'unknown',
     libvipsVersion: sharp.versions.vips,
     sharpConcurrency: sharp.concurrency(),
@@ -53,4 +56,10 @@ export async function collectDoctorReport(out: Output): Promise<DoctorReport> {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
   };
+}
+
+function allocatorReport(a: import('../native').AllocatorSetting | undefined): DoctorReport['allocator'] {
+  if (!a) return { kind: 'default', source: 'unknown (TensorFlow was loaded outside tl)', value: process.env.TF_CPU_ALLOCATOR_USE_BFC ?? '' };
+  const source = a.source === 'tl' ? "tl's default" : 'your TF_CPU_ALLOCATOR_USE_BFC';
+  return { kind: a.allocator, source, value: a.value };
 }

@@ -1,5 +1,7 @@
 // The native room's API: provisioning the TensorFlow C library and loading tfjs-node on it.
-export { loadTf, tensorflowVersion, quietTensorFlowEnv, PROVISION_HINT, ALLOW_JS_BACKEND_ENV } from './load';
+export { loadTf, loadedAllocator, tensorflowVersion, PROVISION_HINT, ALLOW_JS_BACKEND_ENV } from './load';
+export { tensorFlowEnv, allocatorSetting, BFC_ALLOCATOR_ENV } from './tf-env';
+export type { AllocatorSetting } from './tf-env';
 export type { Tf, LoadOptions } from './load';
 export { provisionNativeBackend, ensureNativeBackend, runRoutes, buildRoutes, RouteSkipped, ROUTE_ORDER, realDeps } from './provision';
 export type { ProvisionEvent, ProvisionOptions, ProvisionResult, RouteReport, RouteName, Route, ProvisionDeps } from './provision';

@@ -1,10 +1,12 @@
 // Loads @tensorflow/tfjs-node once, quietly, and refuses to run on anything but the native backend.
 // Provisioning (getting the native library in place) lives in provision.ts; this file only loads.
 import { NativeBackendError } from '../errors';
+import { tensorFlowEnv, type AllocatorSetting } from './tf-env';
 
 export type Tf = typeof import('@tensorflow/tfjs-node');
 
 let loaded: Tf | undefined;
+let allocator: AllocatorSetting | undefined;
 
 export interface LoadOptions {
   /** Show TensorFlow's C++ start-up logs (oneDNN, cpu_feature_guard). */
@@ -18,23 +20,12 @@ export const PROVISION_HINT =
   'Run `tl setup` (in a clone: `node bin/tl setup`) to provision the native TensorFlow library (see README, "How the native backend is installed").';
 
 /**
- * Sets the environment TensorFlow reads at load time. Must run before the library is mapped.
- * TF_ENABLE_ONEDNN_OPTS=0 is what silences the oneDNN banner (absl prints it before
- * TF_CPP_MIN_LOG_LEVEL takes effect); on this machine it also measured no slower for conv2d.
- */
-export function quietTensorFlowEnv(env: NodeJS.ProcessEnv, verbose: boolean): void {
-  if (verbose) return;
-  if (env.TF_CPP_MIN_LOG_LEVEL === undefined) env.TF_CPP_MIN_LOG_LEVEL = '2';
-  if (env.TF_ENABLE_ONEDNN_OPTS === undefined) env.TF_ENABLE_ONEDNN_OPTS = '0';
-}
-
-/**
  * Returns the tfjs-node module with the `tensorflow` backend active. Throws
  * NativeBackendError (never falls back to JS) unless TL_ALLOW_JS_BACKEND=1.
  */
 export function loadTf(opts: LoadOptions = {}): Tf {
   if (loaded) return loaded;
-  quietTensorFlowEnv(process.env, Boolean(opts.verbose));
+  allocator = tensorFlowEnv(process.env, Boolean(opts.verbose));
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     loaded = require('@tensorflow/tfjs-node') as Tf;
@@ -65,4 +56,9 @@ export function loadTf(opts: LoadOptions = {}): Tf {
 export function tensorflowVersion(tf: Tf): string {
   const backend = tf.backend() as unknown as { binding?: { TF_Version?: string } };
   return backend.binding?.TF_Version ?? 'unknown';
+}
+
+/** The CPU allocator the loaded TensorFlow was started with (undefined before loadTf). */
+export function loadedAllocator(): AllocatorSetting | undefined {
+  return allocator;
 }

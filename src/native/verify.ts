@@ -12,6 +12,7 @@ export interface VerifyResult {
 const PROBE = `
 process.env.TF_CPP_MIN_LOG_LEVEL = process.env.TF_CPP_MIN_LOG_LEVEL || '2';
 process.env.TF_ENABLE_ONEDNN_OPTS = process.env.TF_ENABLE_ONEDNN_OPTS || '0';
+process.env.TF_CPU_ALLOCATOR_USE_BFC = process.env.TF_CPU_ALLOCATOR_USE_BFC || 'true';
 const tf = require(process.argv[1]);
 const y = tf.tensor([1, 2]).square().dataSync();
 if (tf.getBackend() !== 'tensorflow' || y[1] !== 4) throw new Error('backend ' + tf.getBackend());

@@ -42,6 +42,7 @@ async function runDoctor(flags: { json?: boolean; fix?: boolean }, verbose: bool
     ['tfjs / tfjs-node', `${report.tfjsVersion} / ${report.tfjsNodeVersion}`],
     ['CPUs', String(report.cpus)],
     ['threads', `intra-op ${report.threads.intraOp}, inter-op ${report.threads.interOp}`],
+    ['CPU allocator', `${report.allocator.kind === 'bfc' ? 'BFC (freed buffers reused)' : c.yellow('default (every large buffer freshly mapped: slow at batch 32)')}, from ${report.allocator.source}`],
     ['sharp / libvips', `${report.sharpVersion} / ${report.libvipsVersion}`],
     ['cache', `${report.cacheDir} (${(report.cacheBytes / 1e6).toFixed(0)} MB)`],
     ['node', report.node],
