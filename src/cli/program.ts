@@ -8,6 +8,10 @@ import { registerPredict } from './commands/predict';
 import { registerInspect } from './commands/inspect';
 import { registerPretrain } from './commands/pretrain';
 import { registerTransfer } from './commands/transfer';
+import { UsageError } from '../errors';
+// Direct paths, not the data room's index: these two modules are pure and cheap to load.
+import { configureImageLimits, MAX_IMAGE_BYTES_CEILING } from '../data/decode-config';
+import { parseByteSize } from '../data/read-file';
 
 export const TL_VERSION: string = require('../../package.json').version;
 
@@ -20,6 +24,8 @@ export function buildProgram(): Command {
     )
     .version(TL_VERSION, '-V, --version', 'print the tl version')
     .option('--verbose', 'show TensorFlow start-up logs and extra detail on stderr')
+    .option('--max-image-bytes <size>', 'largest file read as an image, with K, M or G (at most 2G); larger files are skipped', '64M')
+    .hook('preAction', (root) => applyImageLimit(String(root.opts().maxImageBytes)))
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
@@ -75,6 +81,15 @@ function reportUnknownOptionsFirst(command: Command): void {
     if (unknown !== undefined && !this._allowUnknownOption) this.unknownOption(unknown);
     checkMandatory.call(this);
   };
+}
+
+/** --max-image-bytes: checked here, so a bad value is a usage error before any work. */
+function applyImageLimit(text: string): void {
+  const bytes = parseByteSize(text);
+  if (bytes === undefined || bytes < 1 || bytes > MAX_IMAGE_BYTES_CEILING) {
+    throw new UsageError(`--max-image-bytes ${text} is not a size from 1 byte to 2G`, 'Give a number of bytes with an optional K, M or G suffix, e.g. --max-image-bytes 200M.');
+  }
+  configureImageLimits({ maxBytes: bytes });
 }
 
 /** Calls `visit` on `command` and every subcommand below it. */

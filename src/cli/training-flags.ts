@@ -33,10 +33,19 @@ export function addTrainingOptions(
     .option('--label-smoothing <x>', 'label smoothing of the training loss, 0..0.5', '0');
 }
 
-export function positiveInt(flag: string, v: string | undefined, min = 1): number | undefined {
+/**
+ * Upper bounds of size flags: far above any sensible value, and low enough that one batch's
+ * buffers stay allocatable (--input-size 100000 used to reach "Invalid typed array length").
+ */
+export const FLAG_CEILINGS = { inputSize: 1024, batchSize: 4096, hiddenUnits: 16384 } as const;
+
+export function positiveInt(flag: string, v: string | undefined, min = 1, max = Number.MAX_SAFE_INTEGER): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be a whole number >= ${min}, got "${v}"`);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const range = max < Number.MAX_SAFE_INTEGER ? `from ${min} to ${max}` : `>= ${min}`;
+    throw new UsageError(`${flag} must be a whole number ${range}, got "${v}"`);
+  }
   return n;
 }
 
@@ -66,7 +75,7 @@ function trainingOptionsBase(f: RawTrainingFlags) {
   const cw = f.classWeights ?? 'none';
   if (cw !== 'auto' && cw !== 'none') throw new UsageError(`--class-weights must be auto or none, got "${cw}"`);
   return {
-    batchSize: positiveInt('--batch-size', f.batchSize),
+    batchSize: positiveInt('--batch-size', f.batchSize, 1, FLAG_CEILINGS.batchSize),
     lr: positiveNumber('--lr', f.lr, 10),
     optimizer: f.optimizer as 'adam' | 'rmsprop' | 'sgd' | undefined,
     schedule: f.schedule as 'constant' | 'cosine' | undefined,

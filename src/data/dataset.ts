@@ -249,8 +249,10 @@ async function gatherPath(p: string, spec: string, opts: DataOptions): Promise<G
     const classes = scan.labels;
     const labelOf = new Map(classes.map((c, i) => [c, i]));
     const files = scan.files.map((f) => ({ path: f.path, label: labelOf.get(f.label)!, split: f.split }));
+    const probed = await probeAll(files, opts);
     return {
-      ...(await probeAll(files, opts)),
+      ...probed,
+      skipped: [...scan.skipped, ...probed.skipped],
       kind: scan.presplit ? 'presplit-folder' : 'folder',
       classes,
       ignoredCount: scan.ignoredCount,
@@ -287,14 +289,14 @@ async function gatherPath(p: string, spec: string, opts: DataOptions): Promise<G
     byPath.set(resolved, { line: r.line, label: r.label });
     const st = await fsp.stat(resolved).catch(() => undefined);
     if (!st || !st.isFile()) {
-      missing.push(`line ${r.line}: ${r.path}`);
+      missing.push(`line ${r.line}: ${r.path}${!st ? '' : st.isDirectory() ? ' is a directory' : ' is not a regular file'}`);
       continue;
     }
     files.push({ path: resolved, label: labelOf.get(r.label)!, split: r.split });
   }
   if (missing.length) {
     throw new DataError(
-      `${abs}: ${missing.length === 1 ? 'a row points to a missing file' : `${missing.length} rows point to missing files`} (${missing.slice(0, 5).join('; ')}${missing.length > 5 ? '; ...' : ''})`,
+      `${abs}: ${missing.length === 1 ? 'a row does not point to an image file' : `${missing.length} rows do not point to image files`} (${missing.slice(0, 5).join('; ')}${missing.length > 5 ? '; ...' : ''})`,
       `Paths are relative to ${root}. Fix or remove those rows.`,
     );
   }

@@ -2,7 +2,7 @@
 // channel count, decoded and resized by sharp (EXIF orientation, alpha flattened, 16-bit,
 // CMYK, first frame of animations). Built-in 28x28 grey rows are copied without sharp when
 // no resize or conversion is needed. Not here: scaling to floats (preprocess.ts), augmentation.
-import { promises as fsp } from 'fs';
+import { readImageFile } from './read-file';
 import type { ResizeMode } from './types';
 import type { Example } from './dataset-types';
 import { DecodeConfig } from './decode-config';
@@ -36,9 +36,9 @@ export async function decodeExample(ex: Example, target: DecodeTarget, cfg: Deco
   }
   let bytes: Buffer;
   try {
-    bytes = await fsp.readFile(ex.source.path);
+    bytes = await readImageFile(ex.source.path, cfg.maxBytes);
   } catch (err) {
-    throw new DecodeFailure(`cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new DecodeFailure((err as Error).message);
   }
   // Hashing costs ~0.2 ms for a 200 kB JPEG and guarantees we train on what was split.
   if (contentHash(bytes) !== ex.hash) {

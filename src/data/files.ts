@@ -1,11 +1,17 @@
 // Finds the images of a folder data set: one sub-folder per class, or a pre-split tree
 // (train/ val|validation/ test/ each holding class folders). Lists files only; reading,
 // hashing and checking them is probe.ts's job.
-import { promises as fsp } from 'fs';
 import * as path from 'path';
 import { DataError } from '../errors';
 import type { SplitName } from './types';
 import { parseSplitName } from './manifest';
+import { DirEntry, DirVisits, listDir, walkReasons } from './walk';
+
+/** An entry a scan passed over for a reason worth showing (loops, dangling links). */
+export interface SkippedEntry {
+  id: string;
+  reason: string;
+}
 
 /** Extensions we decode (compared lower-case). */
 export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
@@ -35,6 +41,8 @@ export interface FolderScan {
   files: FoundFile[];
   /** hidden entries, non-image files, and files outside class folders */
   ignoredCount: number;
+  /** symlink loops and dangling links, with why */
+  skipped: SkippedEntry[];
 }
 
 const LAYOUT_HINT =
@@ -42,12 +50,14 @@ const LAYOUT_HINT =
 
 /** Scans `root`, following symlinks. Files are sorted by path so results never depend on directory order. */
 export async function scanFolder(root: string): Promise<FolderScan> {
-  const top = await listDir(root);
+  const top = await listDirOrThrow(root);
   let ignoredCount = 0;
+  const skipped: SkippedEntry[] = [];
   const dirs: string[] = [];
   for (const e of top) {
     if (isHiddenName(e.name)) ignoredCount++;
-    else if (e.isDir) dirs.push(e.name);
+    else if (e.kind === 'dir') dirs.push(e.name);
+    else if (e.kind === 'dangling') skipped.push({ id: path.join(root, e.name), reason: walkReasons.dangling(e.target) });
     else ignoredCount++; // files beside the class folders have no label
   }
   const splitDirs = dirs.filter((d) => parseSplitName(d) !== undefined);
@@ -67,55 +77,50 @@ export async function scanFolder(root: string): Promise<FolderScan> {
   if (presplit) {
     for (const sd of splitDirs.sort()) {
       const split = parseSplitName(sd)!;
-      for (const e of await listDir(path.join(root, sd))) {
-        if (isHiddenName(e.name) || !e.isDir) ignoredCount++;
+      for (const e of await listDirOrThrow(path.join(root, sd))) {
+        if (e.kind === 'dangling') skipped.push({ id: path.join(root, sd, e.name), reason: walkReasons.dangling(e.target) });
+        else if (isHiddenName(e.name) || e.kind !== 'dir') ignoredCount++;
         else classRoots.push({ dir: path.join(root, sd, e.name), label: e.name, split });
       }
     }
   } else {
     for (const d of dirs) classRoots.push({ dir: path.join(root, d), label: d });
   }
+  const visits = new DirVisits();
+  await visits.enter(root);
   for (const cr of classRoots) {
     labels.add(cr.label);
-    ignoredCount += await walkClassFolder(cr.dir, (p) => files.push({ path: p, label: cr.label, split: cr.split }));
+    const onImage = (p: string) => files.push({ path: p, label: cr.label, split: cr.split });
+    ignoredCount += await walkClassFolder(cr.dir, visits, onImage, (s) => skipped.push(s));
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { root, presplit, labels: [...labels].sort(), files, ignoredCount };
+  return { root, presplit, labels: [...labels].sort(), files, ignoredCount, skipped };
 }
 
-/** Walks a class folder and its sub-folders; returns how many entries were ignored. */
-async function walkClassFolder(dir: string, onImage: (p: string) => void): Promise<number> {
+/** Walks a class folder and its sub-folders, each real folder once; returns how many entries were ignored. */
+async function walkClassFolder(dir: string, visits: DirVisits, onImage: (p: string) => void, onSkip: (s: SkippedEntry) => void): Promise<number> {
+  const first = await visits.enter(dir);
+  if (first !== undefined) {
+    onSkip({ id: dir, reason: walkReasons.loop(first) });
+    return 0;
+  }
   let ignored = 0;
-  for (const e of await listDir(dir)) {
+  for (const e of await listDirOrThrow(dir)) {
     const p = path.join(dir, e.name);
     if (isHiddenName(e.name)) ignored++;
-    else if (e.isDir) ignored += await walkClassFolder(p, onImage);
+    else if (e.kind === 'dir') ignored += await walkClassFolder(p, visits, onImage, onSkip);
+    else if (e.kind === 'dangling') onSkip({ id: p, reason: walkReasons.dangling(e.target) });
+    // Pipes and devices with an image name go on to the reader, which refuses them by name.
     else if (isImageFileName(e.name)) onImage(p);
     else ignored++;
   }
   return ignored;
 }
 
-interface Entry {
-  name: string;
-  isDir: boolean;
-}
-
-async function listDir(dir: string): Promise<Entry[]> {
-  let dirents;
+async function listDirOrThrow(dir: string): Promise<DirEntry[]> {
   try {
-    dirents = await fsp.readdir(dir, { withFileTypes: true });
+    return await listDir(dir);
   } catch (err) {
     throw new DataError(`cannot read folder ${dir}: ${(err as Error).message}`, 'Check that the folder exists and is readable.');
   }
-  const out: Entry[] = [];
-  for (const d of dirents) {
-    let isDir = d.isDirectory();
-    if (d.isSymbolicLink()) {
-      // Follow links; a dangling link is treated as a file so the prober reports it.
-      isDir = await fsp.stat(path.join(dir, d.name)).then((s) => s.isDirectory(), () => false);
-    }
-    out.push({ name: d.name, isDir });
-  }
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -26,7 +26,11 @@ export type { SplitAssignmentJson, SplitAssignmentExample, FromAssignmentOptions
 export { writeSplitAssignment, datasetFromAssignment, SPLIT_ASSIGNMENT_FORMAT } from './assignment';
 
 export type { DecodeConfig } from './decode-config';
-export { defaultDecodeConfig } from './decode-config';
+export { defaultDecodeConfig, configureImageLimits, DEFAULT_MAX_IMAGE_BYTES, MAX_IMAGE_BYTES_CEILING } from './decode-config';
+export { probeImageBytes } from './probe';
+export { DirVisits, listDir, walkReasons } from './walk';
+export type { DirEntry } from './walk';
+export { readImageFile, parseByteSize, formatBytes, ImageReadRefused } from './read-file';
 export type { DecodeTarget } from './decode';
 export { decodeImageBytes } from './decode';
 export { preprocessInto } from './preprocess';

@@ -2,7 +2,7 @@
 // or a full decode to catch truncated files). Turns failures into a reason a person can act on.
 // Not here: deciding labels or splits, or producing pixels for training (decode.ts).
 import { createHash } from 'crypto';
-import { promises as fsp } from 'fs';
+import { readImageFile } from './read-file';
 import { ACCEPTED_FORMATS, DecodeConfig } from './decode-config';
 
 /** What inspect shows about a readable image. Sizes are after EXIF orientation. */
@@ -33,9 +33,9 @@ export function contentHash(bytes: Uint8Array): string {
 export async function probeImageFile(file: string, cfg: DecodeConfig, check: CheckLevel): Promise<ProbeResult> {
   let bytes: Buffer;
   try {
-    bytes = await fsp.readFile(file);
+    bytes = await readImageFile(file, cfg.maxBytes);
   } catch (err) {
-    return { ok: false, reason: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` };
+    return { ok: false, reason: (err as Error).message };
   }
   return probeImageBytes(bytes, cfg, check);
 }

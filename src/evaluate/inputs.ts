@@ -2,6 +2,7 @@
 // list of files. Node 20's fs has no glob, so this is a small matcher of our own.
 import { promises as fsp } from 'fs';
 import * as path from 'path';
+import { DirVisits, listDir, walkReasons, type DirEntry } from '../data';
 
 export interface ExpandedInputs {
   /** files to predict, in argument order; each argument's matches sorted, duplicates removed */
@@ -30,24 +31,14 @@ export function segmentRegExp(segment: string): RegExp {
   return new RegExp(`^${hiddenGuard}${re}$`);
 }
 
-async function readDirSafe(dir: string): Promise<{ name: string; isDir: boolean; isFile: boolean }[]> {
-  try {
-    const entries = await fsp.readdir(dir, { withFileTypes: true });
-    const out: { name: string; isDir: boolean; isFile: boolean }[] = [];
-    for (const e of entries) {
-      let isDir = e.isDirectory();
-      let isFile = e.isFile();
-      if (e.isSymbolicLink()) {
-        const st = await fsp.stat(path.join(dir, e.name)).catch(() => undefined);
-        isDir = Boolean(st?.isDirectory());
-        isFile = Boolean(st?.isFile());
-      }
-      out.push({ name: e.name, isDir, isFile });
-    }
-    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  } catch {
-    return [];
-  }
+async function readDirSafe(dir: string): Promise<DirEntry[]> {
+  return listDir(dir).catch(() => []);
+}
+
+/** Device and inode of a folder: its identity through any symlinks. */
+async function realDirKey(dir: string): Promise<string> {
+  const st = await fsp.stat(dir);
+  return `${st.dev}:${st.ino}`;
 }
 
 /** Paths (files and folders) matching `pattern`; `**` as a whole segment matches any depth. */
@@ -56,7 +47,7 @@ export async function matchGlob(pattern: string, cwd = process.cwd()): Promise<s
   const root = path.parse(abs).root;
   const segments = abs.slice(root.length).split(path.sep).filter((s) => s !== '');
   const results: string[] = [];
-  // Depth-first over the segments; visited guards against ** revisiting through symlink loops.
+  // Depth-first over the segments; `visited` (real folders, by inode) ends ** at symlink loops.
   const visited = new Set<string>();
   const walk = async (dir: string, i: number): Promise<void> => {
     if (i === segments.length) {
@@ -65,11 +56,11 @@ export async function matchGlob(pattern: string, cwd = process.cwd()): Promise<s
     }
     const seg = segments[i];
     if (seg === '**') {
-      const key = `${dir}\0${i}`;
+      const key = `${await realDirKey(dir)}\0${i}`;
       if (visited.has(key)) return;
       visited.add(key);
       await walk(dir, i + 1); // ** matches zero folders too
-      for (const e of await readDirSafe(dir)) if (e.isDir && !e.name.startsWith('.')) await walk(path.join(dir, e.name), i);
+      for (const e of await readDirSafe(dir)) if (e.kind === 'dir' && !e.name.startsWith('.')) await walk(path.join(dir, e.name), i);
       return;
     }
     if (!hasGlobChars(seg)) {
@@ -81,7 +72,7 @@ export async function matchGlob(pattern: string, cwd = process.cwd()): Promise<s
     const re = segmentRegExp(seg);
     for (const e of await readDirSafe(dir)) {
       if (!re.test(e.name)) continue;
-      if (i < segments.length - 1 && !e.isDir) continue;
+      if (i < segments.length - 1 && e.kind !== 'dir') continue;
       await walk(path.join(dir, e.name), i + 1);
     }
   };
@@ -89,15 +80,22 @@ export async function matchGlob(pattern: string, cwd = process.cwd()): Promise<s
   return [...new Set(results)];
 }
 
-/** Image files under `dir`, recursively, hidden entries skipped, sorted by path. */
-export async function imagesUnder(dir: string, isImage: (name: string) => boolean): Promise<string[]> {
+/**
+ * Image files under `dir`, recursively, hidden entries skipped, sorted by path; each real folder
+ * is read once. Symlink loops and dangling links go to `onSkip`. Pipes and devices with an image
+ * name are listed: the reader refuses them by name.
+ */
+export async function imagesUnder(dir: string, isImage: (name: string) => boolean, onSkip: (s: { id: string; reason: string }) => void = () => {}, visits = new DirVisits()): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string) => {
+    const first = await visits.enter(d);
+    if (first !== undefined) return onSkip({ id: d, reason: walkReasons.loop(first) });
     for (const e of await readDirSafe(d)) {
       if (e.name.startsWith('.')) continue;
       const p = path.join(d, e.name);
-      if (e.isDir) await walk(p);
-      else if (e.isFile && isImage(e.name)) out.push(p);
+      if (e.kind === 'dir') await walk(p);
+      else if (e.kind === 'dangling') onSkip({ id: p, reason: walkReasons.dangling(e.target) });
+      else if (isImage(e.name)) out.push(p);
     }
   };
   await walk(dir);
@@ -126,7 +124,7 @@ export async function expandInputs(args: string[], isImage: (name: string) => bo
       const st = await fsp.stat(m).catch(() => undefined);
       if (!st) continue;
       if (st.isDirectory()) {
-        const imgs = await imagesUnder(m, isImage);
+        const imgs = await imagesUnder(m, isImage, (skip) => missing.push(skip));
         imgs.forEach(add);
         found += imgs.length;
       } else {

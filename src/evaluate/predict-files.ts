@@ -1,9 +1,8 @@
 // `tl predict` as a library: decode image files exactly as training does (the data room's
 // decodeImageBytes + preprocessInto for the model's InputSpec), predict in batches, yield the
 // top-k per file. Files that cannot be read or decoded are reported through onSkip and left out.
-import { promises as fsp } from 'fs';
 import type * as tfTypes from '@tensorflow/tfjs-node';
-import { decodeImageBytes, defaultDecodeConfig, preprocessInto } from '../data';
+import { decodeImageBytes, defaultDecodeConfig, preprocessInto, probeImageBytes, readImageFile } from '../data';
 import type { Batch, InputSpec, SkippedFile } from '../data';
 import { checkModelShapes } from './labels';
 import { predictBatches, topPredictions, TopPrediction } from './runner';
@@ -27,13 +26,12 @@ export interface FilePrediction {
 
 /** Decodes one file to the model's input floats; throws with a readable reason. */
 export async function fileToModelInput(file: string, input: InputSpec): Promise<Float32Array> {
-  let bytes: Buffer;
-  try {
-    bytes = await fsp.readFile(file);
-  } catch (err) {
-    throw new Error(`cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  const pixels = await decodeImageBytes(bytes, input, defaultDecodeConfig());
+  const cfg = defaultDecodeConfig();
+  const bytes = await readImageFile(file, cfg.maxBytes);
+  // The same header checks training applies (format, size), so SVG and friends are refused here too.
+  const probe = await probeImageBytes(bytes, cfg, 'header');
+  if (!probe.ok) throw new Error(probe.reason);
+  const pixels = await decodeImageBytes(bytes, input, cfg);
   const x = new Float32Array(pixels.length);
   preprocessInto(pixels, input.channels, input.preprocessing, x, 0);
   return x;

@@ -64,7 +64,7 @@ function crossingTensors(model: tfTypes.LayersModel, k: number, tensors: Symboli
  */
 export function splitAt(model: tfTypes.LayersModel, at: string | number): SplitModel {
   const tf = loadTf();
-  const k = findLayer(model, at).index;
+  const k = findLayer(model, at, '--unfreeze-from').index;
   const tensors = graphTensors(model);
   const crossing = crossingTensors(model, k, tensors);
   const name = model.layers[k].name;

@@ -14,26 +14,30 @@ type SymbolicTensor = tfTypes.SymbolicTensor;
 const LAST_LAYERS_SHOWN = 10;
 
 /** Resolves a layer by name or index (negative counts from the end) in model.layers order. */
-export function findLayer(model: LayersModel, layer: string | number): { layer: tfTypes.layers.Layer; index: number } {
+/**
+ * `flag` names the option the layer came from, for the message: a wrong layer is a usage error
+ * (exit 2) about that flag.
+ */
+export function findLayer(model: LayersModel, layer: string | number, flag = '--cut-layer'): { layer: tfTypes.layers.Layer; index: number } {
   const layers = model.layers;
   if (typeof layer === 'number') {
     const index = layer < 0 ? layers.length + layer : layer;
     if (!Number.isInteger(layer) || index < 0 || index >= layers.length) {
-      throw new ModelError(`model '${model.name}' has no layer number ${layer} (it has ${layers.length} layers, 0..${layers.length - 1})`,
-        'Run `tl models show <base>` to see the layers and their numbers.');
+      throw new UsageError(`${flag} ${layer}: model '${model.name}' has no layer number ${layer} (it has ${layers.length} layers, 0..${layers.length - 1})`,
+        `Run \`tl models show <base>\` to see the layers and their numbers; ${flag} takes a name or a number.`);
     }
     return { layer: layers[index], index };
   }
   // A decimal string is a number (flags arrive as text).
-  if (/^-?\d+$/.test(layer)) return findLayer(model, Number(layer));
+  if (/^-?\d+$/.test(layer)) return findLayer(model, Number(layer), flag);
   const index = layers.findIndex((l) => l.name === layer);
   if (index >= 0) return { layer: layers[index], index };
   const names = layers.map((l) => l.name);
   const near = nearestNames(layer, names);
-  throw new ModelError(
-    `model '${model.name}' has no layer '${layer}'` +
+  throw new UsageError(
+    `${flag} ${layer}: model '${model.name}' has no layer '${layer}'` +
       `${near.length ? `; nearest names: ${listNames(near)}` : ''}; its last ${Math.min(LAST_LAYERS_SHOWN, names.length)} layers: ${listNames(names.slice(-LAST_LAYERS_SHOWN))}`,
-    'Run `tl models show <base>` to list every layer; --cut-layer takes a name or a number.',
+    `Run \`tl models show <base>\` to list every layer; ${flag} takes a name or a number.`,
   );
 }
 

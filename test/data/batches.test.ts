@@ -102,7 +102,7 @@ it('augments deterministically for a fixed seed, differently per epoch', async (
 
 it('reads ahead at most (prefetch + 1) batches while the consumer waits', async () => {
   const good = ds.examples.filter((e) => !e.id.endsWith('zz-broken.jpg'));
-  const spy = jest.spyOn(fs.promises, 'readFile');
+  const spy = jest.spyOn(fs.promises, 'open'); // each image read opens its file once (data/read-file.ts)
   try {
     const it = batches(good, input, { batchSize: 2, prefetch: 1, concurrency: 2 })[Symbol.asyncIterator]();
     await it.next();

@@ -63,7 +63,7 @@ it('refuses rows outside the folder, missing files, and one path with two labels
   const outside = writeText(path.join(root, 'out.csv'), 'path,label\nimg/plain.gif,cat\n../elsewhere.jpg,dog\n');
   await expect(loadDataset(outside)).rejects.toThrow(/out\.csv:3: \.\.\/elsewhere\.jpg points outside the manifest's folder/);
   const missing = writeText(path.join(root, 'missing.csv'), 'path,label\nimg/plain.gif,cat\nimg/nope.jpg,dog\n');
-  await expect(loadDataset(missing)).rejects.toThrow(/a row points to a missing file \(line 3: img\/nope\.jpg\)/);
+  await expect(loadDataset(missing)).rejects.toThrow(/a row does not point to an image file \(line 3: img\/nope\.jpg\)/);
   const twice = writeText(path.join(root, 'twice.csv'), 'path,label\nimg/plain.gif,cat\nimg/plain.gif,dog\n');
   await expect(loadDataset(twice)).rejects.toThrow(DataError);
   const empty = writeText(path.join(root, 'empty.csv'), 'path,label\n');

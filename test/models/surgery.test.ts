@@ -71,8 +71,9 @@ test('cutAt a missing layer names the nearest layers and the last ones', () => {
       return e as ModelError;
     }
   })()!;
-  expect(err).toBeInstanceOf(ModelError);
-  expect(err.message).toMatch(/no layer 'conv_c'; nearest names: conv_a, conv_b/);
+  // A wrong layer name is a usage error about the flag it came from (exit 2).
+  expect(err).toBeInstanceOf(UsageError);
+  expect(err.message).toMatch(/^--cut-layer conv_c: .*no layer 'conv_c'; nearest names: conv_a, conv_b/);
   expect(err.message).toContain('its last 6 layers: image, conv_a, bn_a, conv_b, pool, logits');
   expect(err.hint).toContain('tl models show');
   expect(() => cutAt(base, 17)).toThrow(/no layer number 17 \(it has 6 layers, 0..5\)/);

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { ThresholdError, UsageError } from '../../errors';
 import { Output, type Progress } from '../output';
 import type { EvaluateRunResult, Metrics } from '../../evaluate';
+import { FLAG_CEILINGS, positiveInt } from '../training-flags';
 
 interface EvaluateFlags {
   model: string;
@@ -67,18 +68,11 @@ function fraction(value: string | undefined, flag: string): number | undefined {
   return x;
 }
 
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number of at least 1, got '${value}'`);
-  return n;
-}
-
 async function runEvaluate(flags: EvaluateFlags, command: Command): Promise<void> {
   const out = new Output({ json: Boolean(flags.json), verbose: Boolean(command.optsWithGlobals().verbose) });
   const thresholds = { minAccuracy: fraction(flags.minAccuracy, '--min-accuracy'), minF1: fraction(flags.minF1, '--min-f1') };
-  const topK = positiveInt(flags.topK, '--top-k');
-  const batchSize = positiveInt(flags.batchSize, '--batch-size');
+  const topK = positiveInt('--top-k', flags.topK);
+  const batchSize = positiveInt('--batch-size', flags.batchSize, 1, FLAG_CEILINGS.batchSize);
   // commander turns --no-report into report=false.
   const reportFlag = (flags as { report?: string | boolean }).report;
   const reportDir = reportFlag === false ? null : typeof reportFlag === 'string' ? reportFlag : undefined;

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { DataError, UsageError } from '../../errors';
 import { Output } from '../output';
 import type { FilePrediction } from '../../evaluate';
+import { FLAG_CEILINGS, positiveInt } from '../training-flags';
 
 interface PredictFlags {
   model: string;
@@ -44,19 +45,13 @@ Exit codes: 0 all predicted, 3 some inputs were skipped (or none could be read),
   cmd.action(async (inputs: string[], flags: PredictFlags, command: Command) => runPredict(inputs, flags, command));
 }
 
-function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number of at least 1, got '${value}'`);
-  return n;
-}
-
 type Format = 'table' | 'csv' | 'json';
 
 async function runPredict(inputs: string[], flags: PredictFlags, command: Command): Promise<void> {
   if (flags.json && flags.csv) throw new UsageError('--json and --csv cannot be combined', 'Pick one output format.');
   const out = new Output({ json: Boolean(flags.json), verbose: Boolean(command.optsWithGlobals().verbose) });
-  const topK = positiveInt(flags.topK, '--top-k');
-  const batchSize = positiveInt(flags.batchSize, '--batch-size');
+  const topK = positiveInt('--top-k', flags.topK)!;
+  const batchSize = positiveInt('--batch-size', flags.batchSize, 1, FLAG_CEILINGS.batchSize)!;
   const format: Format = flags.json ? 'json' : flags.csv || !out.isTTY ? 'csv' : 'table';
 
   const [{ expandInputs, predictFiles }, { readRunDirectory, inferInput }, { IMAGE_EXTENSIONS }] = await Promise.all([

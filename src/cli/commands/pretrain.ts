@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { Output } from '../output';
 import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
 import { SCRATCH_RULE } from '../../train/step-budget';
-import { addTrainingOptions, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary, savedModelLine } from '../training-flags';
+import { addTrainingOptions, FLAG_CEILINGS, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary, savedModelLine } from '../training-flags';
 
 interface PretrainFlags extends RawDataFlags, RawTrainingFlags {
   out: string;
@@ -32,7 +32,7 @@ async function runPretrain(flags: PretrainFlags, verbose: boolean): Promise<void
         resume: Boolean(flags.resume),
         arch: flags.arch as 'auto' | 'cnn-small' | 'mobilenet-v1-style',
         alpha: positiveNumber('--alpha', flags.alpha, 1),
-        inputSize: positiveInt('--input-size', flags.inputSize, 8),
+        inputSize: positiveInt('--input-size', flags.inputSize, 8, FLAG_CEILINGS.inputSize),
         ...dataRunOptions(data),
         ...training,
       },

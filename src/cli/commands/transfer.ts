@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import { Output } from '../output';
 import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
-import { addTrainingOptions, intOrAuto, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary, savedModelLine } from '../training-flags';
+import { addTrainingOptions, FLAG_CEILINGS, intOrAuto, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary, savedModelLine } from '../training-flags';
 import { UsageError } from '../../errors';
 import { describeAutoEpochs, FINE_TUNE_RULE, HEAD_RULE, STREAMED_FINE_TUNE_RULE, STREAMED_HEAD_RULE } from '../../train/step-budget';
 
@@ -29,7 +29,7 @@ function hiddenFrom(v: string | undefined): number[] | undefined {
   if (v.trim() === '' || v === 'none') return [];
   return v.split(',').map((s) => {
     const n = Number(s.trim());
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--hidden takes comma-separated unit counts like 128 or 256,64, got "${v}"`);
+    if (!Number.isInteger(n) || n < 1 || n > FLAG_CEILINGS.hiddenUnits) throw new UsageError(`--hidden takes comma-separated unit counts from 1 to ${FLAG_CEILINGS.hiddenUnits} like 128 or 256,64, got "${v}"`);
     return n;
   });
 }
