@@ -55,6 +55,20 @@ export class NativeBackendError extends TlError {
 }
 
 /** The run was stopped by SIGINT/SIGTERM after writing a consistent checkpoint. */
+/**
+ * A NaN or infinite loss, activation or prediction: the run cannot give meaningful numbers.
+ * Exit 4 (model), with the usual causes in the hint unless the caller knows the actual one.
+ */
+export class NonFiniteError extends TlError {
+  constructor(message: string, hint = NON_FINITE_CAUSES) {
+    super(message, ExitCode.model, hint);
+  }
+}
+
+export const NON_FINITE_CAUSES =
+  'Likely causes: non-finite weights in the model or base (a damaged or badly trained model.json/weights), a learning rate too high ' +
+  '(try a tenth of it with --lr), or damaged cached activations (`tl cache verify` checks them, `tl cache clear` empties them).';
+
 export class InterruptedError extends TlError {
   constructor(message = 'interrupted', hint?: string) {
     super(message, ExitCode.interrupted, hint);

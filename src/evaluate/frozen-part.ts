@@ -54,10 +54,11 @@ export async function frozenActivationBatches(
   part: FrozenPart,
   examples: Example[],
   pixelBatches: (missing: Example[]) => AsyncIterable<Batch>,
-  opts: { batchSize: number; onProgress?: (done: number, total: number) => void },
+  opts: { batchSize: number; onProgress?: (done: number, total: number) => void; onWarning?: (message: string) => void },
 ): Promise<{ batches: AsyncIterable<RowBatch>; fromCache: number; computed: number }> {
   const acts = await computeActivations(part.lower, examples, pixelBatches, part.key, {
     onProgress: (e) => opts.onProgress?.(e.done, e.total),
+    onWarning: opts.onWarning,
   });
   return { batches: activationBatches(acts, opts.batchSize), fromCache: acts.fromCache, computed: acts.computed };
 }

@@ -40,6 +40,8 @@ export interface EvaluateRunOptions extends Partial<EvaluateRunConfig> {
   onProgress?: (e: { stage: 'load' | 'predict' | 'report'; done: number; total: number }) => void;
   /** files that could not be used (found at load or failing to decode), as they are found */
   onSkip?: (s: SkippedFile) => void;
+  /** things worth a warning line, e.g. damaged activation-cache entries that were recomputed */
+  onWarning?: (message: string) => void;
   /**
    * For a transfer run, read the frozen base's activations from the activation cache (and fill it)
    * and run only the trained top on them; false runs the whole model on every image. Default true.
@@ -166,6 +168,7 @@ async function evaluateLoadedRun(
     const acts = await frozenActivationBatches(frozen, examples, pixelBatches, {
       batchSize: cfg.batchSize,
       onProgress: (done, total) => opts.onProgress?.({ stage: 'predict', done, total }),
+      onWarning: opts.onWarning,
     });
     frozenActivations = { fromCache: acts.fromCache, computed: acts.computed, cutLayer: frozen.key.cutLayer };
     const byId = new Map(examples.map((e) => [e.id, e]));

@@ -3,6 +3,7 @@
 // batches and a loaded model as arguments; reading files and run directories is the caller's.
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../native/load';
+import { NonFiniteError } from '../errors';
 import type { InputSpec, RowBatch } from '../data/types';
 import { checkModelShapes, mapLabelsByName } from './labels';
 import { argmax, compareMistakes, computeMetrics, Metrics, MetricsConfig, defaultMetricsConfig } from './metrics';
@@ -39,6 +40,14 @@ export async function* predictBatches<B extends RowBatch>(model: tfTypes.LayersM
       // dataSync + dispose, never tidy returning data: tidy walks a returned TypedArray.
       const probs = y.dataSync() as Float32Array;
       const numClasses = y.shape[1] as number;
+      const bad = firstNonFinite(probs);
+      if (bad >= 0) {
+        // NaN probabilities would print as predictions and count as a (wrong) class in metrics,
+        // so a gate could pass on them: refuse instead.
+        const row = Math.floor(bad / numClasses);
+        const id = batch.ids[row] ?? `row ${row}`;
+        throw new NonFiniteError(`the model ${model.name} output ${probs[bad]} for ${id}: its predictions are not numbers`);
+      }
       yield { batch, probs, numClasses };
     } finally {
       x.dispose();
@@ -134,4 +143,10 @@ export interface TopPrediction {
 export function topPredictions(row: ArrayLike<number>, labels: readonly string[], k: number): TopPrediction[] {
   const order = Array.from({ length: row.length }, (_, i) => i).sort((a, b) => row[b] - row[a] || a - b);
   return order.slice(0, Math.max(1, Math.min(k, row.length))).map((i) => ({ label: labels[i] ?? String(i), probability: row[i] }));
+}
+
+/** Index of the first NaN or infinite value, or -1. */
+export function firstNonFinite(values: Float32Array): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
+  return -1;
 }

@@ -204,6 +204,7 @@ async function transferClaimed(opts: TransferOptions, hooks: { onEvent?: Pipelin
           fingerprintModel: lower,
           onProgress: (e) => onEvent?.({ type: 'progress', stage: `Base activations (${label})`, done: e.done, total: e.total }),
           shouldStop: hooks.shouldStop,
+          onWarning: (message) => onEvent?.({ type: 'warning', message }),
         },
       ).catch(checkpoint.stoppedOutsideTraining('transfer'));
       tally.fromCache += r.fromCache;

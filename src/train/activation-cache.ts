@@ -7,9 +7,10 @@ import * as path from 'path';
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../native/load';
 import { cacheArea } from '../cache-dir';
-import { DataError, InterruptedError, ModelError } from '../errors';
+import { DataError, InterruptedError, ModelError, NonFiniteError } from '../errors';
 import type { InputSpec, RowBatch } from '../data/types';
-import { writeFileAtomic, writeFileAtomicSync } from './atomic';
+import { writeFileAtomic } from './atomic';
+import { ensureKeyDir, readEntry, removeDamaged, writeEntry } from './activation-entry';
 import { stopAsked } from './event-loop';
 
 /** What makes two activations interchangeable besides the image content. */
@@ -50,6 +51,8 @@ export interface ActivationOptions {
    * computed so far are already in the cache, so the next run starts where this one stopped.
    */
   shouldStop?: () => boolean;
+  /** Told about damaged entries (discarded and recomputed) and repaired cache folders. */
+  onWarning?: (message: string) => void;
 }
 
 export interface ActivationResult<E extends CacheableExample> {
@@ -155,12 +158,12 @@ export async function computeActivations<E extends CacheableExample>(
     throw new ModelError(`a cache keyed by one model must be filled with its output shape: got [${featureShape}], expected [${featureShapeOf(opts.fingerprintModel)}]`);
   }
   const rowLen = featureShape.reduce((a, b) => a * b, 1);
-  const rowBytes = rowLen * 4;
   let dir: string | null = null;
   if (useCache) {
     const fingerprint = opts.fingerprintWeights === false ? undefined : modelFingerprint(opts.fingerprintModel ?? lower);
-    dir = path.join(opts.cacheDir ?? cacheArea('activations'), activationKeyId(key, fingerprint));
-    await fs.promises.mkdir(dir, { recursive: true });
+    const area = opts.cacheDir ?? cacheArea('activations');
+    dir = path.join(area, activationKeyId(key, fingerprint));
+    if (ensureKeyDir(area, dir).repaired) opts.onWarning?.(`the activation cache had a file where the folder ${dir} belongs; it was replaced`);
     const keyFile = path.join(dir, 'key.json');
     if (!fs.existsSync(keyFile)) {
       await writeFileAtomic(keyFile, JSON.stringify({ ...key, fingerprint, featureShape }, null, 2) + '\n');
@@ -182,18 +185,22 @@ export async function computeActivations<E extends CacheableExample>(
   const total = examples.length;
   const report = () => opts.onProgress?.({ done, total, fromCache });
   if (dir) {
+    const damaged: string[] = [];
     for (const e of examples) {
       if (rows.has(e.hash)) continue;
-      let buf: Buffer;
-      try {
-        buf = fs.readFileSync(entryPath(dir, e.hash));
-      } catch {
-        continue;
+      const file = entryPath(dir, e.hash);
+      const entry = readEntry(file, rowLen);
+      if (entry.kind === 'ok') addRow(e.hash, entry.row);
+      else if (entry.kind === 'damaged') {
+        // Discarded now, recomputed below and written afresh.
+        damaged.push(`${file}: ${entry.reason}`);
+        removeDamaged(file, dir);
       }
-      if (buf.length !== rowBytes) continue;
-      const row = new Float32Array(rowLen);
-      new Uint8Array(row.buffer).set(buf);
-      addRow(e.hash, row);
+    }
+    if (damaged.length > 0) {
+      opts.onWarning?.(
+        `${damaged.length} damaged activation cache ${damaged.length === 1 ? 'entry was' : 'entries were'} discarded and will be recomputed (${damaged.slice(0, 3).join('; ')}${damaged.length > 3 ? '; ...' : ''})`,
+      );
     }
     fromCache = done;
     report();
@@ -214,16 +221,19 @@ export async function computeActivations<E extends CacheableExample>(
         throw new ModelError(`the base produced shape [${out.shape}] for a batch, expected [${expected}]`);
       }
       const data = out.dataSync() as Float32Array;
+      out.dispose();
+      const bad = data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        throw new NonFiniteError(
+          `the base output ${data[bad]} at ${key.cutLayer} for ${batch.ids[Math.floor(bad / rowLen)]}: its activations are not numbers`,
+          `The base's weights probably contain NaN or infinite values (\`tl models show <base>\` checks them); use another base, or retrain it.`,
+        );
+      }
       for (let r = 0; r < n; r++) {
         const row = Float32Array.from(data.subarray(r * rowLen, (r + 1) * rowLen));
         addRow(batch.hashes[r], row);
-        if (dir) {
-          const file = entryPath(dir, batch.hashes[r]);
-          fs.mkdirSync(path.dirname(file), { recursive: true });
-          writeFileAtomicSync(file, new Uint8Array(row.buffer));
-        }
+        if (dir) writeEntry(entryPath(dir, batch.hashes[r]), row, dir);
       }
-      out.dispose();
       report();
       if (await stopAsked(opts.shouldStop)) {
         throw new InterruptedError(

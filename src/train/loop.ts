@@ -7,6 +7,7 @@ import type { Batch } from '../data/types';
 import { resolveClassWeights } from './class-weights';
 import { initialEarlyStoppingState, updateEarlyStopping, type EarlyStoppingState } from './early-stopping';
 import { correctCount, crossEntropyLoss } from './loss';
+import { NonFiniteError } from '../errors';
 import {
   captureOptimizerState,
   makeOptimizer,
@@ -325,6 +326,8 @@ export async function trainPhase(phase: PhaseNumber, setup: PhaseSetup, cfg: Pha
         const lossValue = lossT.dataSync()[0];
         const correct = (correctT as tfTypes.Scalar | null)?.dataSync()[0] ?? 0;
         tf.dispose([lossT, correctT as tfTypes.Scalar | null, b.features, b.labels].filter((t): t is tfTypes.Tensor => t !== null));
+        // A NaN loss never recovers: every later update is NaN too. Stop at the first one.
+        if (!Number.isFinite(lossValue)) throw new NonFiniteError(`the training loss became ${lossValue} in phase ${phase}, epoch ${epoch}, step ${step + 1}`);
         p.lossSum += lossValue * b.n;
         p.correct += correct;
         p.seen += b.n;

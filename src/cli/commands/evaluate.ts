@@ -88,6 +88,7 @@ async function runEvaluate(flags: EvaluateFlags, command: Command): Promise<void
     thresholds,
     reportDir,
     cache: flags.cache !== false,
+    onWarning: (message) => out.warn(message),
     onProgress: (e) => {
       if (e.stage === 'predict') {
         if (!bar) bar = out.progress('Evaluating', e.total);
