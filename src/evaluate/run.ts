@@ -9,7 +9,7 @@ import type { Dataset, Example, InputSpec, SkippedFile, SplitAssignmentJson, Spl
 import { EVALUATION_DIR, inferInput, parseHistoryCsv, readRunDirectory, RUN_FILES } from '../models';
 import { checkWriteTarget } from '../out-paths';
 import type { HistoryRow, TlJson } from '../models';
-import { writeEvaluationReport, evaluationSummary } from '../report';
+import { writeEvaluationReport, evaluationSummary, EVALUATION_FILES } from '../report';
 import { checkThresholds, GateResult, Thresholds } from './gate';
 import { defaultTopK, Metrics } from './metrics';
 import { evaluateModel } from './runner';
@@ -100,7 +100,10 @@ export async function evaluateRun(opts: EvaluateRunOptions): Promise<EvaluateRun
   if (cfg.topK !== undefined && !(Number.isInteger(cfg.topK) && cfg.topK >= 1)) throw new UsageError(`--top-k must be a whole number of at least 1, got ${cfg.topK}`);
 
   // Where the report goes is checked before any work (a path under /proc would hang the write).
-  if (typeof opts.reportDir === 'string') checkWriteTarget(opts.reportDir, { flag: '--report', writes: 'inside' });
+  if (typeof opts.reportDir === 'string') {
+    checkWriteTarget(opts.reportDir, { flag: '--report', writes: 'inside' });
+    refuseForeignReportFolder(opts.reportDir);
+  }
   opts.onProgress?.({ stage: 'load', done: 0, total: 2 });
   const run = await readRunDirectory(opts.model);
   try {
@@ -245,4 +248,20 @@ async function evaluateLoadedRun(
     frozenActivations,
     cacheUnusable: frozenOrWhy.part ? undefined : frozenOrWhy.reason,
   };
+}
+
+/**
+ * The report replaces its own files in place, so --report may name a new folder, an empty one, or
+ * an earlier report: never a folder of other files, whose same-named files it would overwrite.
+ */
+function refuseForeignReportFolder(dir: string): void {
+  const names = fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? fs.readdirSync(dir) : [];
+  const own = new Set<string>(Object.values(EVALUATION_FILES));
+  const foreign = names.filter((n) => !own.has(n) && !n.startsWith('.'));
+  if (foreign.length > 0) {
+    throw new UsageError(
+      `--report ${dir} already holds files tl did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''})`,
+      'Give --report a new or empty folder (or an earlier report folder), so nothing of yours is overwritten.',
+    );
+  }
 }
