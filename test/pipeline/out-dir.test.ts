@@ -6,7 +6,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { transfer } from '../../src/pipeline/transfer';
-import { InterruptedError, ModelError } from '../../src/errors';
+import { InterruptedError, UsageError } from '../../src/errors';
 import { makeColourFolder, makeColourRun, tempDir } from '../evaluate/fixtures';
 import { runCli } from '../evaluate/cli-helper';
 
@@ -219,7 +219,7 @@ describe('one run per --out', () => {
   test('the lock is released when the run fails and when it is interrupted', async () => {
     const opts = { base, data, epochs: 1, fineTuneEpochs: 0, batchSize: 8 };
     const failed = path.join(work, 'runs', 'failed');
-    await expect(transfer({ ...opts, out: failed, cutLayer: 'no_such_layer' })).rejects.toBeInstanceOf(ModelError);
+    await expect(transfer({ ...opts, out: failed, cutLayer: 'no_such_layer' })).rejects.toBeInstanceOf(UsageError);
     expect(fs.existsSync(`${failed}.lock`)).toBe(false);
     const stopped = path.join(work, 'runs', 'stopped');
     await expect(transfer({ ...opts, out: stopped }, { shouldStop: () => true })).rejects.toBeInstanceOf(InterruptedError);
