@@ -4,6 +4,7 @@
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../native/load';
 import { NonFiniteError } from '../errors';
+import { buildInferencePlan } from '../models/inference-plan';
 import type { InputSpec, RowBatch } from '../data/types';
 import { checkModelShapes, mapLabelsByName } from './labels';
 import { argmax, compareMistakes, computeMetrics, Metrics, MetricsConfig, defaultMetricsConfig } from './metrics';
@@ -30,29 +31,35 @@ export interface PredictedBatch<B extends RowBatch = RowBatch> {
  */
 export async function* predictBatches<B extends RowBatch>(model: tfTypes.LayersModel, batches: AsyncIterable<B>): AsyncGenerator<PredictedBatch<B>> {
   const tf = loadTf();
-  for await (const batch of batches) {
-    if (batch.shape[0] === 0) continue;
-    const x = tf.tensor(batch.x, [...batch.shape]);
-    let out: tfTypes.Tensor | tfTypes.Tensor[] | undefined;
-    try {
-      out = model.predict(x);
-      const y = Array.isArray(out) ? out[0] : out;
-      // dataSync + dispose, never tidy returning data: tidy walks a returned TypedArray.
-      const probs = y.dataSync() as Float32Array;
-      const numClasses = y.shape[1] as number;
-      const bad = firstNonFinite(probs);
-      if (bad >= 0) {
-        // NaN probabilities would print as predictions and count as a (wrong) class in metrics,
-        // so a gate could pass on them: refuse instead.
-        const row = Math.floor(bad / numClasses);
-        const id = batch.ids[row] ?? `row ${row}`;
-        throw new NonFiniteError(`the model ${model.name} output ${probs[bad]} for ${id}: its predictions are not numbers`);
+  // The model runs as an optimized inference plan (BN folded, fused ops), freed at the end.
+  const plan = buildInferencePlan(model);
+  try {
+    for await (const batch of batches) {
+      if (batch.shape[0] === 0) continue;
+      const x = tf.tensor(batch.x, [...batch.shape]);
+      let out: tfTypes.Tensor | tfTypes.Tensor[] | undefined;
+      try {
+        out = plan.run(x);
+        const y = Array.isArray(out) ? out[0] : out;
+        // dataSync + dispose, never tidy returning data: tidy walks a returned TypedArray.
+        const probs = y.dataSync() as Float32Array;
+        const numClasses = y.shape[1] as number;
+        const bad = firstNonFinite(probs);
+        if (bad >= 0) {
+          // NaN probabilities would print as predictions and count as a (wrong) class in metrics,
+          // so a gate could pass on them: refuse instead.
+          const row = Math.floor(bad / numClasses);
+          const id = batch.ids[row] ?? `row ${row}`;
+          throw new NonFiniteError(`the model ${model.name} output ${probs[bad]} for ${id}: its predictions are not numbers`);
+        }
+        yield { batch, probs, numClasses };
+      } finally {
+        x.dispose();
+        if (out) tf.dispose(out);
       }
-      yield { batch, probs, numClasses };
-    } finally {
-      x.dispose();
-      if (out) tf.dispose(out);
     }
+  } finally {
+    plan.dispose();
   }
 }
 

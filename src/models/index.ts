@@ -19,3 +19,4 @@ export type { LayerSummary, ModelSummary } from './describe';
 export { loadZoo, findZooModel, zooModelUrl, ZOO_FILE } from './zoo';
 export type { Zoo, ZooModel, ZooAlias } from './zoo';
 export type { ProgressEvent } from './cache';
+export { buildInferencePlan, type InferencePlan } from './inference-plan';

@@ -11,6 +11,7 @@ import { DataError, InterruptedError, ModelError, NonFiniteError } from '../erro
 import type { InputSpec, RowBatch } from '../data/types';
 import { writeFileAtomic } from './atomic';
 import { ensureKeyDir, readEntry, removeDamaged, writeEntry } from './activation-entry';
+import { buildInferencePlan } from '../models/inference-plan';
 import { stopAsked } from './event-loop';
 
 /** What makes two activations interchangeable besides the image content. */
@@ -208,40 +209,47 @@ export async function computeActivations<E extends CacheableExample>(
 
   const seen = new Set<string>();
   const missing = examples.filter((e) => !rows.has(e.hash) && !seen.has(e.hash) && (seen.add(e.hash), true));
-  if (missing.length > 0) {
-    for await (const batch of batchSource(missing)) {
-      const n = batch.y.length;
-      if (n === 0) continue;
-      const x = tf.tensor(batch.x, [...batch.shape]);
-      const out = tf.tidy(() => lower.apply(x, { training: false }) as tfTypes.Tensor);
-      x.dispose();
-      const expected = [n, ...featureShape];
-      if (out.shape.length !== expected.length || out.shape.some((d, i) => d !== expected[i])) {
+  // The frozen part runs as an optimized plan (BN folded, fused ops); freed when the pass ends.
+  const plan = missing.length > 0 ? buildInferencePlan(lower) : undefined;
+  try {
+    if (missing.length > 0 && plan) {
+      for await (const batch of batchSource(missing)) {
+        const n = batch.y.length;
+        if (n === 0) continue;
+        const x = tf.tensor(batch.x, [...batch.shape]);
+        const out = plan.run(x);
+        x.dispose();
+        const expected = [n, ...featureShape];
+        if (out.shape.length !== expected.length || out.shape.some((d, i) => d !== expected[i])) {
+          out.dispose();
+          throw new ModelError(`the base produced shape [${out.shape}] for a batch, expected [${expected}]`);
+        }
+        const data = out.dataSync() as Float32Array;
         out.dispose();
-        throw new ModelError(`the base produced shape [${out.shape}] for a batch, expected [${expected}]`);
-      }
-      const data = out.dataSync() as Float32Array;
-      out.dispose();
-      const bad = data.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) {
-        throw new NonFiniteError(
-          `the base output ${data[bad]} at ${key.cutLayer} for ${batch.ids[Math.floor(bad / rowLen)]}: its activations are not numbers`,
-          `The base's weights probably contain NaN or infinite values (\`tl models show <base>\` checks them); use another base, or retrain it.`,
-        );
-      }
-      for (let r = 0; r < n; r++) {
-        const row = Float32Array.from(data.subarray(r * rowLen, (r + 1) * rowLen));
-        addRow(batch.hashes[r], row);
-        if (dir) writeEntry(entryPath(dir, batch.hashes[r]), row, dir);
-      }
-      report();
-      if (await stopAsked(opts.shouldStop)) {
-        throw new InterruptedError(
-          `interrupted while computing activations at ${key.cutLayer}: ${done} of ${total} done${dir ? ', and cached' : ''}`,
-          dir ? 'The next run with the same base and data reads those from the cache.' : undefined,
-        );
+        const bad = data.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) {
+          throw new NonFiniteError(
+            `the base output ${data[bad]} at ${key.cutLayer} for ${batch.ids[Math.floor(bad / rowLen)]}: its activations are not numbers`,
+            `The base's weights probably contain NaN or infinite values (\`tl models show <base>\` checks them); use another base, or retrain it.`,
+          );
+        }
+        for (let r = 0; r < n; r++) {
+          const row = Float32Array.from(data.subarray(r * rowLen, (r + 1) * rowLen));
+          addRow(batch.hashes[r], row);
+          if (dir) writeEntry(entryPath(dir, batch.hashes[r]), row, dir);
+        }
+        report();
+        if (await stopAsked(opts.shouldStop)) {
+          throw new InterruptedError(
+            `interrupted while computing activations at ${key.cutLayer}: ${done} of ${total} done${dir ? ', and cached' : ''}`,
+            dir ? 'The next run with the same base and data reads those from the cache.' : undefined,
+          );
+        }
       }
     }
+
+  } finally {
+    plan?.dispose();
   }
 
   const kept = examples.filter((e) => rows.has(e.hash));

@@ -8,6 +8,7 @@ import { resolveClassWeights } from './class-weights';
 import { initialEarlyStoppingState, updateEarlyStopping, type EarlyStoppingState } from './early-stopping';
 import { correctCount, crossEntropyLoss } from './loss';
 import { NonFiniteError } from '../errors';
+import { buildInferencePlan, type InferencePlan } from '../models/inference-plan';
 import {
   captureOptimizerState,
   makeOptimizer,
@@ -116,10 +117,10 @@ function memoryBatch(tf: Tf, feed: Extract<Feed, { kind: 'memory' }>, order: Arr
   return { x: tf.tensor(x, [n, ...feed.shape.slice(1)]), y, n };
 }
 
-function throughFrozen(tf: Tf, chain: TrainableChain, x: tfTypes.Tensor, stage: 'input' | 'features'): tfTypes.Tensor {
-  if (stage === 'features' || !chain.frozen) return x;
-  const frozen = chain.frozen;
-  const out = tf.tidy(() => frozen.apply(x, { training: false }) as tfTypes.Tensor);
+/** Runs a streamed batch through the frozen part's inference plan (none: features already). */
+function throughFrozen(plan: InferencePlan | undefined, x: tfTypes.Tensor): tfTypes.Tensor {
+  if (!plan) return x;
+  const out = plan.run(x);
   x.dispose();
   return out;
 }
@@ -136,13 +137,31 @@ async function* epochBatches(
   ctx: { phase: PhaseNumber; epoch: number; seed: number; shuffle: boolean },
   skip: number,
 ): AsyncGenerator<ReadyBatch> {
+  // Pixels go through the frozen part as an optimized plan (models/inference-plan.ts), built per
+  // epoch (folding takes milliseconds) and freed with it.
+  const plan = chain.frozen && (feed.kind !== 'memory' || feed.stage === 'input') ? buildInferencePlan(chain.frozen) : undefined;
+  try {
+    yield* feedBatches(tf, plan, feed, batchSize, ctx, skip);
+  } finally {
+    plan?.dispose();
+  }
+}
+
+async function* feedBatches(
+  tf: Tf,
+  plan: InferencePlan | undefined,
+  feed: Feed,
+  batchSize: number,
+  ctx: { phase: PhaseNumber; epoch: number; seed: number; shuffle: boolean },
+  skip: number,
+): AsyncGenerator<ReadyBatch> {
   const shuffleSeed = deriveSeed(ctx.seed, 'shuffle', ctx.phase, ctx.epoch);
   if (feed.kind === 'memory') {
     const n = feed.shape[0];
     const order = ctx.shuffle ? shuffledOrder(n, shuffleSeed) : Int32Array.from({ length: n }, (_, i) => i);
     for (let start = skip * batchSize; start < n; start += batchSize) {
       const b = memoryBatch(tf, feed, order, start, Math.min(n, start + batchSize));
-      yield { features: throughFrozen(tf, chain, b.x, feed.stage), labels: tf.tensor1d(b.y, 'int32'), n: b.n };
+      yield { features: throughFrozen(plan, b.x), labels: tf.tensor1d(b.y, 'int32'), n: b.n };
     }
     return;
   }
@@ -158,7 +177,7 @@ async function* epochBatches(
     if (index++ < skip) continue;
     if (batch.y.length === 0) continue;
     const x = tf.tensor(batch.x, batch.shape);
-    yield { features: throughFrozen(tf, chain, x, 'input'), labels: tf.tensor1d(batch.y, 'int32'), n: batch.y.length };
+    yield { features: throughFrozen(plan, x), labels: tf.tensor1d(batch.y, 'int32'), n: batch.y.length };
   }
 }
 
