@@ -1,5 +1,6 @@
 // CLI entry: parses argv with commander and turns typed errors into messages and exit codes.
-// The only place (with bin/tl) allowed to call process.exit.
+// Sets the exit code; process.exit is called only by bin/tl and by the interrupt handler in
+// training-render.ts (a second Ctrl-C aborts at once, without waiting for the batch).
 import { CommanderError } from 'commander';
 import { buildProgram } from './program';
 import { ExitCode, TlError } from '../errors';

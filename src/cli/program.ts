@@ -1,6 +1,7 @@
 // The commander program: global flags and the table of commands, one file per command.
 // Registering a command must stay cheap: implementations are imported inside actions.
 import { Command } from 'commander';
+import { TL_VERSION } from '../version';
 import { registerSetup, registerDoctor } from './commands/setup';
 import { registerModels } from './commands/models';
 import { registerEvaluate } from './commands/evaluate';
@@ -14,7 +15,7 @@ import { UsageError } from '../errors';
 import { configureImageLimits, MAX_IMAGE_BYTES_CEILING } from '../data/decode-config';
 import { parseByteSize } from '../data/read-file';
 
-export const TL_VERSION: string = require('../../package.json').version;
+export { TL_VERSION };
 
 export function buildProgram(): Command {
   const program = new Command();

@@ -10,7 +10,7 @@ import { InterruptedError, UsageError } from '../errors';
 import type { PipelineListener } from './events';
 import { decodeToMemory } from './feeds';
 
-export const TL_VERSION: string = require('../../package.json').version;
+export { TL_VERSION } from '../version';
 
 export async function loadDataWithEvents(spec: string, opts: DataOptions, onEvent?: PipelineListener): Promise<Dataset> {
   onEvent?.({ type: 'stage', message: `Reading data ${spec}` });

@@ -7,6 +7,7 @@ import { DataError, UsageError } from '../../errors';
 import { Output } from '../output';
 import type { FilePrediction } from '../../evaluate';
 import { FLAG_CEILINGS, positiveInt } from '../training-flags';
+import { csvField } from '../../report/files';
 
 interface PredictFlags {
   model: string;
@@ -105,10 +106,6 @@ async function runPredict(inputs: string[], flags: PredictFlags, command: Comman
       'Exit code 3 means some inputs were unreadable; the predictions printed are complete for the rest.',
     );
   }
-}
-
-function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function csvHeader(k: number): string {
