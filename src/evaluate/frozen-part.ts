@@ -5,7 +5,7 @@
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import type { Batch, Example, RowBatch } from '../data';
 import { findLayer, splitAt, type TlJson } from '../models';
-import { activationBatches, computeActivations, type ActivationKey } from '../train';
+import { activationBatches, baseCacheIdentity, computeActivations, type ActivationKey } from '../train';
 
 export interface FrozenPart {
   /** Input -> the activations transfer cached (the layers no phase trained). */
@@ -15,10 +15,10 @@ export interface FrozenPart {
   key: ActivationKey;
 }
 
-/** The base identity transfer keys its caches by: `${source}|${name}` of the resolved base. */
+/** The base identity transfer keyed its caches by, from the run's tl.json (baseCacheIdentity's rule). */
 function baseIdentityOf(tl: TlJson): string | undefined {
   const info = tl.baseInfo as { source?: unknown; name?: unknown } | undefined;
-  return typeof info?.source === 'string' && typeof info.name === 'string' ? `${info.source}|${info.name}` : undefined;
+  return typeof info?.source === 'string' && typeof info.name === 'string' ? baseCacheIdentity({ source: info.source, name: info.name }) : undefined;
 }
 
 /**

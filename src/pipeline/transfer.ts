@@ -6,6 +6,7 @@ import { batches, examplesOf, Example, InputSpec, AugmentConfig, ResizeMode } fr
 import { buildHead, cutAt, defaultHeadConfig, HeadConfig, resolveBase, splitAt, splitPointAtOrBelow, stackModels, writeRunDirectory, type SavedModelCheck } from '../models';
 import {
   activationBatches,
+  baseCacheIdentity,
   computeActivations,
   defaultEarlyStoppingConfig,
   defaultOptimizerConfig,
@@ -167,7 +168,7 @@ async function transferClaimed(opts: TransferOptions, hooks: { onEvent?: Pipelin
     const trainEx = examplesOf(ds, 'train');
     const valEx = examplesOf(ds, 'val');
     const testEx = examplesOf(ds, 'test');
-    const baseIdentity = `${info.source}|${info.name}`;
+    const baseIdentity = baseCacheIdentity(info);
     const cacheReport: TransferResult['cache'] = { phase1: { fromCache: 0, computed: 0 }, bypassed: Boolean(opts.augment) };
 
     /**

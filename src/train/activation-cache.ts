@@ -26,6 +26,15 @@ export interface ActivationKey {
   extra?: string;
 }
 
+/**
+ * The one rule for the identity of a base in activation-cache keys: `${source}|${name}` of the
+ * resolved base (its weights are fingerprinted separately). transfer writes with it and
+ * evaluate reads with it; if they disagreed, evaluate would silently stop finding the cache.
+ */
+export function baseCacheIdentity(info: { source: string; name: string }): string {
+  return `${info.source}|${info.name}`;
+}
+
 /** The minimum an example needs for caching (the data room's Example fits). */
 export interface CacheableExample {
   id: string;

@@ -43,6 +43,7 @@ export { runPhases, type PhasePlan, type RunPhasesOptions, type RunPhasesResult 
 export { encodeCheckpoint, decodeCheckpoint, writeCheckpoint, readCheckpoint } from './checkpoint';
 export {
   computeActivations,
+  baseCacheIdentity,
   activationBatches,
   activationKeyId,
   modelFingerprint,
