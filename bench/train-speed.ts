@@ -13,7 +13,7 @@ const BATCH = 64;
 
 async function main(): Promise<void> {
   const tf = loadTf();
-  const input = { height: 28, width: 28, channels: 1, preprocessing: { kind: 'scale01' as const }, resize: 'fill' as const };
+  const input = { height: 28, width: 28, channels: 1 as const, preprocessing: { kind: 'scale01' as const }, resize: 'fill' as const };
   const { model } = buildArchitecture('cnn-small', input, 5, { seed: 1 });
   let s = 7;
   const x = Float32Array.from({ length: N * 28 * 28 }, () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31));

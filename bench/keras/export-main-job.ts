@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(out, { recursive: true });
   loadTf();
   const ds = await loadDataset('fashion-mnist:5-9', { limitPerClass: 20, valSplit: 0.01, testSplit: 0.02, seed: 42 });
-  const input = { height: 28, width: 28, channels: 1, preprocessing: { kind: 'scale01' as const }, resize: 'fill' as const };
+  const input = { height: 28, width: 28, channels: 1 as const, preprocessing: { kind: 'scale01' as const }, resize: 'fill' as const };
   const index: Record<string, { count: number; offset: number }> = {};
   const chunks: Buffer[] = [];
   const labels: number[] = [];

@@ -99,7 +99,7 @@ test('the MobileNet v1 bases of the zoo (their layer pattern, random weights): s
 });
 
 test.each(['cnn-small', 'mobilenet-v1-style'] as const)('pretrain architecture %s: same outputs', (name) => {
-  const input = { height: 32, width: 32, channels: 3, preprocessing: { kind: 'scale01' as const }, resize: 'fill' as const };
+  const input = { height: 32, width: 32, channels: 3 as const, preprocessing: { kind: 'scale01' as const }, resize: 'fill' as const };
   const { model } = buildArchitecture(name, input, 4, { seed: 5 });
   randomizeBatchNorm(model, 11);
   const x = tf.randomUniform([5, 32, 32, 3], 0, 1, 'float32', 13);
