@@ -2,49 +2,26 @@
 // cached activations; phase 2 unfreezes the top of the base and fine-tunes it (and the head) at a
 // lower rate on cached activations of the still-frozen layers below. BatchNormalization layers of
 // the base run in inference mode throughout (the train room applies the base with training:false).
-import { batches, examplesOf, Example, InputSpec, AugmentConfig, ResizeMode } from '../data';
-import { buildHead, cutAt, defaultHeadConfig, HeadConfig, resolveBase, splitAt, splitPointAtOrBelow, stackModels, writeRunDirectory, type SavedModelCheck } from '../models';
+import { examplesOf, type AugmentConfig, type Dataset, type InputSpec, type ResizeMode } from '../data';
+import { buildHead, cutAt, defaultHeadConfig, resolveBase, stackModels, writeRunDirectory, type HeadConfig, type SavedModelCheck } from '../models';
 import {
-  activationBatches,
   baseCacheIdentity,
-  computeActivations,
-  defaultEarlyStoppingConfig,
-  defaultOptimizerConfig,
-  defaultScheduleConfig,
   runKeyOf,
   runPhases,
   tensorBoardLogger,
-  stepBudget,
-  HEAD_RULE,
-  STREAMED_HEAD_RULE,
-  FINE_TUNE_RULE,
-  STREAMED_FINE_TUNE_RULE,
-  Auto,
-  ActivationResult,
-  ClassWeightSpec,
-  HistoryRow,
-  MemoryFeed,
-  OptimizerKind,
-  PhaseConfig,
-  PhasePlan,
-  PhaseSummary,
-  ScheduleKind,
+  type Auto,
+  type ClassWeightSpec,
+  type HistoryRow,
+  type OptimizerKind,
+  type PhasePlan,
+  type PhaseSummary,
+  type ScheduleKind,
 } from '../train';
-import { DataError, ModelError } from '../errors';
-import { streamFeed } from './feeds';
-import {
-  loadDataWithEvents,
-  measureChain,
-  resultOptions,
-  runCheckpoint,
-  reloadSample,
-  runRecords,
-  splitCounts,
-  stripUndefined,
-  TL_VERSION,
-  RunMetrics,
-} from './common';
+import { DataError } from '../errors';
+import { loadDataWithEvents, measureChain, resultOptions, runCheckpoint, reloadSample, runRecords, splitCounts, stripUndefined, TL_VERSION, type RunCheckpoint, type RunMetrics } from './common';
 import type { LayersModel } from '@tensorflow/tfjs-node';
+import { ActivationStore, type FrozenPart } from './activation-store';
+import { fineTuneSplit, phaseLengths, transferPhasePlans, type PhaseLengths } from './transfer-phases';
 import type { PipelineListener } from './events';
 import { refuseUntrained, withClaimedOutput } from './run-output';
 
@@ -133,7 +110,11 @@ export async function transfer(
   return withClaimedOutput(opts, hooks.onEvent, (dataPaths) => transferClaimed(opts, hooks, dataPaths));
 }
 
-/** transfer() once --out is claimed (checked and locked). */
+/**
+ * transfer() once --out is claimed (checked and locked), in run order: checkpoint, base, data, cut
+ * and head, phase plans, training, measurement on the activations below the trained part, and the
+ * run directory.
+ */
 async function transferClaimed(opts: TransferOptions, hooks: { onEvent?: PipelineListener; shouldStop?: () => boolean }, dataPaths: string[]): Promise<TransferResult> {
   const onEvent = hooks.onEvent;
   const t0 = Date.now();
@@ -149,191 +130,70 @@ async function transferClaimed(opts: TransferOptions, hooks: { onEvent?: Pipelin
   const owned: LayersModel[] = [baseModel];
   try {
     const input: InputSpec = { ...info.input, resize: opts.resize ?? info.input.resize };
-    const ds = await loadDataWithEvents(opts.data, { valSplit: opts.valSplit, testSplit: opts.testSplit, seed: opts.seed, limitPerClass: opts.limitPerClass }, onEvent);
+    const ds = await loadTransferData(opts, input, onEvent);
     const counts = splitCounts(ds);
-    if (counts.val === 0) throw new DataError(`no validation images in ${opts.data}`, 'raise --val-split, or add images');
-    if (ds.naturalInput && ds.naturalInput.channels !== input.channels) {
-      onEvent?.({
-        type: 'warning',
-        message: `the data has ${ds.naturalInput.channels} channel(s) and the base expects ${input.channels}: images are converted (${ds.naturalInput.channels === 1 ? 'grey copied to RGB' : 'RGB to grey'})`,
-      });
-    }
 
     const cut = cutAt(baseModel, opts.cutLayer ?? info.featureLayer);
-    const body = cut.body;
-    const featureDim = body.outputs[0].shape[1] as number;
-    const head = buildHead(featureDim, ds.classes.length, opts.head, opts.seed);
+    const body: FrozenPart = { model: cut.body, cutName: cut.cutLayer };
+    const head = buildHead(cut.body.outputs[0].shape[1] as number, ds.classes.length, opts.head, opts.seed);
     owned.push(head);
+
+    const lengths = phaseLengths(opts, counts.train);
+    if (lengths.phase1.reason) onEvent?.({ type: 'stage', message: `Phase 1 length (${lengths.phase1.reason})` });
+    if (lengths.phase2.epochs > 0 && lengths.phase2.reason) onEvent?.({ type: 'stage', message: `Phase 2 length (${lengths.phase2.reason})` });
+    const fineTune = lengths.phase2.epochs > 0 ? fineTuneSplit(cut.body, opts) : undefined;
+
     const onSkip = (file: { id: string; reason: string }) => onEvent?.({ type: 'skip', file });
-    const trainEx = examplesOf(ds, 'train');
-    const valEx = examplesOf(ds, 'val');
-    const testEx = examplesOf(ds, 'test');
-    const baseIdentity = baseCacheIdentity(info);
-    const cacheReport: TransferResult['cache'] = { phase1: { fromCache: 0, computed: 0 }, bypassed: Boolean(opts.augment) };
-
-    /**
-     * Activations of `lower` for one split, as a features feed: read from the on-disk cache by
-     * content hash, and kept in memory for this run so the final measurement reuses them.
-     * With `from`, the images missing from the cache are not decoded and run from pixels: `from.tail`
-     * (the part of `lower` above `from.below`) runs on the activations already computed at
-     * `from.below`, so one pass through the base yields both cut points.
-     */
-    type Rows = Pick<ActivationResult<Example>, 'features' | 'shape' | 'kept'>;
-    const featureMemo = new Map<string, Rows>();
-    const feedOf = (rows: Rows): MemoryFeed => ({ kind: 'memory', x: rows.features, shape: rows.shape, y: rows.kept.map((e) => e.label), stage: 'features' });
-    const features = async (
-      lower: LayersModel,
-      cutName: string,
-      which: 'train' | 'val' | 'test',
-      label: string,
-      tally: { fromCache: number; computed: number },
-      from?: { tail: LayersModel; below: string },
-    ): Promise<MemoryFeed> => {
-      const key = `${cutName}|${which}`;
-      const known = featureMemo.get(key);
-      if (known) return feedOf(known);
-      const examples = which === 'train' ? trainEx : which === 'val' ? valEx : testEx;
-      const below = from ? featureMemo.get(`${from.below}|${which}`) : undefined;
-      if (from && !below) throw new Error(`internal: activations at ${from.below} for ${which} are not computed yet`);
-      const r = await computeActivations(
-        below && from ? from.tail : lower,
-        examples,
-        (missing) => (below ? activationBatches(below, opts.batchSize, missing) : batches(missing, input, { batchSize: opts.batchSize, onSkip })),
-        { base: baseIdentity, cutLayer: cutName, input },
-        {
-          useCache: opts.cache,
-          fingerprintModel: lower,
-          onProgress: (e) => onEvent?.({ type: 'progress', stage: `Base activations (${label})`, done: e.done, total: e.total }),
-          shouldStop: hooks.shouldStop,
-          onWarning: (message) => onEvent?.({ type: 'warning', message }),
-        },
-      ).catch(checkpoint.stoppedOutsideTraining('transfer'));
-      tally.fromCache += r.fromCache;
-      tally.computed += r.computed;
-      featureMemo.set(key, r);
-      return feedOf(r);
-    };
-
-    const budget = stepBudget({ epochs: opts.epochs, patience: opts.patience, trainCount: counts.train, batchSize: opts.batchSize, rule: opts.augment ? STREAMED_HEAD_RULE : HEAD_RULE });
-    if (budget.reason) onEvent?.({ type: 'stage', message: `Phase 1 length (${budget.reason})` });
-    const phase1Config: PhaseConfig = {
-      epochs: budget.epochs,
-      optimizer: { ...defaultOptimizerConfig(), kind: opts.optimizer, learningRate: opts.lr },
-      schedule: { ...defaultScheduleConfig(), kind: opts.schedule },
-      earlyStopping: { ...defaultEarlyStoppingConfig(), patience: budget.patience },
-    };
-    const plans: PhasePlan[] = [
-      {
-        phase: 1,
-        config: phase1Config,
-        prepare: async () => {
-          if (opts.augment) {
-            onEvent?.({ type: 'warning', message: 'augmentation is on: activation caches are bypassed and batches stream through the base every epoch' });
-            return { chain: { frozen: body, head }, train: streamFeed(trainEx, input, opts.augment, onSkip), val: await features(body, cut.cutLayer, 'val', 'validation', cacheReport.phase1) };
-          }
-          // With fine-tuning ahead, phase 2 needs the activations below the unfrozen layers: compute
-          // those first and derive the cut's from them, instead of a second pass from pixels later.
-          const via = fineTune && fineTune.lower.outputs[0].shape.length === 4 ? { tail: fineTune.upper, below: fineTune.cutName } : undefined;
-          if (via && fineTune) {
-            await features(fineTune.lower, fineTune.cutName, 'train', 'training, below the layers fine-tuning unfreezes', cacheReport.phase2!);
-            await features(fineTune.lower, fineTune.cutName, 'val', 'validation, below the layers fine-tuning unfreezes', cacheReport.phase2!);
-          }
-          const train = await features(body, cut.cutLayer, 'train', 'training', cacheReport.phase1, via);
-          const val = await features(body, cut.cutLayer, 'val', 'validation', cacheReport.phase1, via);
-          onEvent?.({ type: 'stage', message: `Activations: ${cacheReport.phase1.fromCache} from cache, ${cacheReport.phase1.computed} computed` });
-          return { chain: { head }, train, val };
-        },
-      },
-    ];
-
-    let unfreezeFrom: string | undefined;
-    let fineTune: { lower: LayersModel; cutName: string; upper: LayersModel } | undefined;
-    const fineTuneBudget = stepBudget({
-      epochs: opts.fineTuneEpochs,
-      patience: opts.patience,
-      trainCount: counts.train,
+    const store = new ActivationStore({
+      baseIdentity: baseCacheIdentity(info),
+      input,
       batchSize: opts.batchSize,
-      rule: opts.augment ? STREAMED_FINE_TUNE_RULE : FINE_TUNE_RULE,
+      useCache: opts.cache,
+      examples: { train: examplesOf(ds, 'train'), val: examplesOf(ds, 'val'), test: examplesOf(ds, 'test') },
+      onProgress: (stage, done, total) => onEvent?.({ type: 'progress', stage, done, total }),
+      onSkip,
+      onWarning: (message) => onEvent?.({ type: 'warning', message }),
+      shouldStop: hooks.shouldStop,
+      onStopped: checkpoint.stoppedOutsideTraining('transfer'),
     });
-    if (fineTuneBudget.epochs > 0) {
-      if (fineTuneBudget.reason) onEvent?.({ type: 'stage', message: `Phase 2 length (${fineTuneBudget.reason})` });
-      // --fine-tune-layers K: the top K layers below the pooling, moved down to the start of a
-      // block when K would land inside one (a skip connection crossing the cut).
-      const topK = Math.max(1, body.layers.length - 1 - opts.fineTuneLayers);
-      // --unfreeze-from is a layer name or number (findLayer reads decimal text as a number).
-      const at = opts.unfreezeFrom ?? splitPointAtOrBelow(body, topK) ?? topK;
-      const split = splitAt(body, at);
-      unfreezeFrom = split.boundaryLayer;
-      if (!split.lower) throw new ModelError(`--unfreeze-from ${opts.unfreezeFrom ?? at} would unfreeze the whole base`, 'Unfreeze fewer layers (the top 10 by default), so the layers below keep their cached activations.');
-      const lower = split.lower;
-      fineTune = { lower, cutName: split.lowerOutputLayer, upper: split.upper };
-      cacheReport.phase2 = { fromCache: 0, computed: 0 };
-      plans.push({
-        phase: 2,
-        config: {
-          ...phase1Config,
-          epochs: fineTuneBudget.epochs,
-          optimizer: { ...phase1Config.optimizer, learningRate: opts.fineTuneLr ?? opts.lr / 10 },
-          earlyStopping: { ...phase1Config.earlyStopping, patience: fineTuneBudget.patience },
-        },
-        prepare: async () => {
-          if (opts.augment) return { chain: { frozen: lower, upper: split.upper, head }, train: streamFeed(trainEx, input, opts.augment, onSkip), val: await features(lower, split.lowerOutputLayer, 'val', 'validation', cacheReport.phase2!) };
-          const train = await features(lower, split.lowerOutputLayer, 'train', 'training, below the unfrozen layers', cacheReport.phase2!);
-          const val = await features(lower, split.lowerOutputLayer, 'val', 'validation, below the unfrozen layers', cacheReport.phase2!);
-          return { chain: { upper: split.upper, head }, train, val };
-        },
-      });
-    }
+    const plans = transferPhasePlans({
+      settings: opts,
+      lengths,
+      body,
+      head,
+      fineTune,
+      store,
+      trainExamples: examplesOf(ds, 'train'),
+      input,
+      onSkip,
+      onWarning: (message) => onEvent?.({ type: 'warning', message }),
+      onStage: (message) => onEvent?.({ type: 'stage', message }),
+    });
 
-    const tb = opts.tensorboard ? tensorBoardLogger(opts.tensorboard) : undefined;
-    const runKey = runKeyOf({ kind: 'transfer', base: baseIdentity, data: opts.data, classes: ds.classes, opts: resultOptions(opts) });
     const tTrain = Date.now();
-    const result = await runPhases(plans, {
-      fit: { batchSize: opts.batchSize, seed: opts.seed, labelSmoothing: opts.labelSmoothing, classWeights: opts.classWeights },
-      runKey,
-      resume,
-      hooks: {
-        onBatch: (event) => onEvent?.({ type: 'batch', event }),
-        onEpoch: (row, event) => {
-          tb?.onEpoch(row, event);
-          onEvent?.({ type: 'epoch', row, event });
-        },
-        onCheckpoint: (ckpt) => checkpoint.write(ckpt),
-        shouldStop: hooks.shouldStop,
-      },
-      onPhaseStart: (phase, config, resumed) =>
-        onEvent?.({
-          type: 'phase',
-          phase,
-          phases: plans.length,
-          title: phase === 1 ? 'training the new head on the frozen base' : `fine-tuning the base from ${unfreezeFrom} up, at a lower learning rate`,
-          config,
-          resumed,
-        }),
-    });
-    tb?.close();
-    if (result.interrupted) {
-      throw checkpoint.interrupted('transfer');
-    }
+    const result = await trainTransferPhases(plans, { opts, ds, baseIdentity: baseCacheIdentity(info), unfreezeFrom: fineTune?.unfreezeFrom, resume, checkpoint, hooks });
     const trainSeconds = (Date.now() - tTrain) / 1000;
 
-    const model = stackModels(body, head, 'tl_transfer');
+    // Measured on the activations below the trained part (BN in inference mode, so identical to
+    // the whole model): no second pass through the frozen layers, and the test split's
+    // activations land in the cache too.
     onEvent?.({ type: 'stage', message: 'Measuring validation and test accuracy' });
-    // The finished model equals lower -> (unfrozen upper) -> head with BN in inference mode, so the
-    // figures are measured on the activations below the trained part: no second pass through the
-    // frozen base for validation, and the test split's activations land in the cache too.
-    const measureBelow = fineTune ?? { lower: body, cutName: cut.cutLayer, upper: undefined };
-    const measureTally = fineTune ? cacheReport.phase2! : cacheReport.phase1;
-    const evalChain = measureBelow.upper ? { upper: measureBelow.upper, head } : { head };
-    const valFeed = await features(measureBelow.lower, measureBelow.cutName, 'val', 'validation', measureTally);
-    const testFeed = testEx.length > 0 ? await features(measureBelow.lower, measureBelow.cutName, 'test', 'test', measureTally) : undefined;
-    const metrics = await measureChain(evalChain, valFeed, testFeed, opts.batchSize, counts.train);
+    const below = fineTune ?? body;
+    const valFeed = await store.feed(below, 'val', 'validation');
+    const testFeed = counts.test > 0 ? await store.feed(below, 'test', 'test') : undefined;
+    const metrics = await measureChain(fineTune ? { upper: fineTune.upper, head } : { head }, valFeed, testFeed, opts.batchSize, counts.train);
+
+    const cache: TransferResult['cache'] = {
+      phase1: store.countsAt(body.cutName),
+      ...(fineTune ? { phase2: store.countsAt(fineTune.cutName) } : {}),
+      bypassed: Boolean(opts.augment),
+    };
     const { split, extraFiles } = await runRecords(ds, opts, result.history, onEvent);
     const seconds = (Date.now() - t0) / 1000;
     const written = await writeRunDirectory(
       opts.out,
       {
-        model,
+        model: stackModels(cut.body, head, 'tl_transfer'),
         labels: ds.classes,
         reloadSample: await reloadSample(ds, input),
         tl: {
@@ -342,21 +202,14 @@ async function transferClaimed(opts: TransferOptions, hooks: { onEvent?: Pipelin
           base: opts.base,
           baseInfo: info,
           cutLayer: cut.cutLayer,
-          unfreezeFrom,
+          unfreezeFrom: fineTune?.unfreezeFrom,
           // A later transfer from this run cuts below the new head: the pooled base features.
-          featureLayer: body.layers[body.layers.length - 1].name,
+          featureLayer: cut.body.layers[cut.body.layers.length - 1].name,
           input,
           split,
-          // The effective settings: 'auto' resolved to the numbers phase 1 ran with.
-          config: {
-            ...opts,
-            epochs: budget.epochs,
-            patience: budget.patience,
-            fineTuneEpochs: fineTuneBudget.epochs,
-            autoBudget: [budget.reason, fineTuneBudget.reason && `phase 2 ${fineTuneBudget.reason}`].filter(Boolean).join('; ') || undefined,
-          },
+          config: effectiveConfig(opts, lengths),
           timings: { trainSeconds, totalSeconds: seconds },
-          cache: cacheReport,
+          cache,
           skipped: ds.skipped,
         },
         metrics: { ...metrics, phases: result.phases },
@@ -366,10 +219,70 @@ async function transferClaimed(opts: TransferOptions, hooks: { onEvent?: Pipelin
       { overwrite: opts.overwrite || opts.resume, dataPaths },
     );
     checkpoint.remove();
-    return { outDir: opts.out, base: opts.base, cutLayer: cut.cutLayer, unfreezeFrom, classes: ds.classes, metrics, phases: result.phases, history: result.history, cache: cacheReport, seconds, savedModelCheck: written.savedModelCheck };
+    return { outDir: opts.out, base: opts.base, cutLayer: cut.cutLayer, unfreezeFrom: fineTune?.unfreezeFrom, classes: ds.classes, metrics, phases: result.phases, history: result.history, cache, seconds, savedModelCheck: written.savedModelCheck };
   } finally {
     disposeWeights(owned);
   }
+}
+
+/** The data with its split, refused without validation images; warns when channels differ from the base's. */
+async function loadTransferData(opts: TransferOptions, input: InputSpec, onEvent?: PipelineListener): Promise<Dataset> {
+  const ds = await loadDataWithEvents(opts.data, { valSplit: opts.valSplit, testSplit: opts.testSplit, seed: opts.seed, limitPerClass: opts.limitPerClass }, onEvent);
+  if (splitCounts(ds).val === 0) throw new DataError(`no validation images in ${opts.data}`, 'raise --val-split, or add images');
+  if (ds.naturalInput && ds.naturalInput.channels !== input.channels) {
+    onEvent?.({
+      type: 'warning',
+      message: `the data has ${ds.naturalInput.channels} channel(s) and the base expects ${input.channels}: images are converted (${ds.naturalInput.channels === 1 ? 'grey copied to RGB' : 'RGB to grey'})`,
+    });
+  }
+  return ds;
+}
+
+/** Runs the phases with checkpoints, TensorBoard and progress events; throws if interrupted. */
+async function trainTransferPhases(
+  plans: PhasePlan[],
+  ctx: { opts: TransferOptions; ds: Dataset; baseIdentity: string; unfreezeFrom?: string; resume: Awaited<ReturnType<RunCheckpoint['toResume']>>; checkpoint: RunCheckpoint; hooks: { onEvent?: PipelineListener; shouldStop?: () => boolean } },
+): Promise<Awaited<ReturnType<typeof runPhases>>> {
+  const { opts, hooks, checkpoint } = ctx;
+  const onEvent = hooks.onEvent;
+  const tb = opts.tensorboard ? tensorBoardLogger(opts.tensorboard) : undefined;
+  const result = await runPhases(plans, {
+    fit: { batchSize: opts.batchSize, seed: opts.seed, labelSmoothing: opts.labelSmoothing, classWeights: opts.classWeights },
+    runKey: runKeyOf({ kind: 'transfer', base: ctx.baseIdentity, data: opts.data, classes: ctx.ds.classes, opts: resultOptions(opts) }),
+    resume: ctx.resume,
+    hooks: {
+      onBatch: (event) => onEvent?.({ type: 'batch', event }),
+      onEpoch: (row, event) => {
+        tb?.onEpoch(row, event);
+        onEvent?.({ type: 'epoch', row, event });
+      },
+      onCheckpoint: (ckpt) => checkpoint.write(ckpt),
+      shouldStop: hooks.shouldStop,
+    },
+    onPhaseStart: (phase, config, resumed) =>
+      onEvent?.({
+        type: 'phase',
+        phase,
+        phases: plans.length,
+        title: phase === 1 ? 'training the new head on the frozen base' : `fine-tuning the base from ${ctx.unfreezeFrom} up, at a lower learning rate`,
+        config,
+        resumed,
+      }),
+  });
+  tb?.close();
+  if (result.interrupted) throw checkpoint.interrupted('transfer');
+  return result;
+}
+
+/** The settings as run: 'auto' resolved to the numbers the phases ran with. */
+function effectiveConfig(opts: TransferOptions, lengths: PhaseLengths): Record<string, unknown> {
+  return {
+    ...opts,
+    epochs: lengths.phase1.epochs,
+    patience: lengths.phase1.patience,
+    fineTuneEpochs: lengths.phase2.epochs,
+    autoBudget: [lengths.phase1.reason, lengths.phase2.reason && `phase 2 ${lengths.phase2.reason}`].filter(Boolean).join('; ') || undefined,
+  };
 }
 
 /** Disposes every weight of the given models once (models cut from one base share weights). */
