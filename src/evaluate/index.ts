@@ -1,5 +1,5 @@
 // The evaluate room's public API: pure classification metrics, the threshold gate, label
-// mapping, and running a model over batches. Other rooms import from here only.
+// mapping, and running a model over batches (the `tl evaluate` run itself is in pipeline/). Other rooms import from here only.
 export type { ProbabilityRows, ClassMetrics, AveragedMetrics, CalibrationBin, Calibration, Mistake, Metrics, MetricsConfig } from './metrics';
 export {
   defaultMetricsConfig,
@@ -26,5 +26,3 @@ export type { ExpandedInputs } from './inputs';
 export { expandInputs, matchGlob, segmentRegExp, hasGlobChars, imagesUnder } from './inputs';
 export type { PredictConfig, FilePrediction } from './predict-files';
 export { defaultPredictConfig, fileToModelInput, fileBatches, predictFiles } from './predict-files';
-export type { EvaluateRunConfig, EvaluateRunOptions, EvaluateRunResult } from './run';
-export { defaultEvaluateRunConfig, evaluateRun } from './run';

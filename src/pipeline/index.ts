@@ -1,4 +1,4 @@
-// The pipeline room's API: the two training verbs, their options and events.
+// The pipeline room's API: the three run verbs (pretrain, transfer, evaluate), their options and events.
 export { pretrain, defaultPretrainOptions } from './pretrain';
 export type { PretrainOptions, PretrainResult } from './pretrain';
 export { transfer, defaultTransferOptions } from './transfer';
@@ -6,3 +6,5 @@ export { checkpointPath } from './common';
 export type { TransferOptions, TransferResult } from './transfer';
 export type { RunMetrics } from './common';
 export type { PipelineEvent, PipelineListener } from './events';
+export { evaluateRun, defaultEvaluateRunConfig } from './evaluate';
+export type { EvaluateRunConfig, EvaluateRunOptions, EvaluateRunResult } from './evaluate';

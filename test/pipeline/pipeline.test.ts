@@ -8,7 +8,7 @@ import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../../src/native/load';
 import { pretrain } from '../../src/pipeline/pretrain';
 import { transfer } from '../../src/pipeline/transfer';
-import { evaluateRun } from '../../src/evaluate';
+import { evaluateRun } from '../../src/pipeline';
 import { checkpointPath } from '../../src/pipeline/common';
 import { InterruptedError } from '../../src/errors';
 import { colourPng, makeColourFolder, tempDir } from '../evaluate/fixtures';

@@ -1,10 +1,11 @@
 // `tl evaluate --model <run> [--data <spec>]`: metrics, a readable summary, report files and a
 // CI gate (exit 1 when a --min-* threshold is not met). Flags, help and rendering only; the
-// work is evaluateRun in src/evaluate, imported when the command runs.
+// work is evaluateRun in src/pipeline, imported when the command runs.
 import { Command, Option } from 'commander';
 import { ThresholdError, UsageError } from '../../errors';
 import { Output, type Progress } from '../output';
-import type { EvaluateRunResult, Metrics } from '../../evaluate';
+import type { Metrics } from '../../evaluate';
+import type { EvaluateRunResult } from '../../pipeline';
 import { FLAG_CEILINGS, positiveInt } from '../training-flags';
 
 interface EvaluateFlags {
@@ -77,7 +78,7 @@ async function runEvaluate(flags: EvaluateFlags, command: Command): Promise<void
   const reportFlag = (flags as { report?: string | boolean }).report;
   const reportDir = reportFlag === false ? null : typeof reportFlag === 'string' ? reportFlag : undefined;
 
-  const { evaluateRun } = await import('../../evaluate');
+  const { evaluateRun } = await import('../../pipeline');
   let bar: Progress | undefined;
   const result = await evaluateRun({
     model: flags.model,

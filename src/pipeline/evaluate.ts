@@ -10,9 +10,8 @@ import { EVALUATION_DIR, inferInput, parseHistoryCsv, readRunDirectory, RUN_FILE
 import { checkWriteTarget } from '../out-paths';
 import type { HistoryRow, TlJson } from '../models';
 import { writeEvaluationReport, evaluationSummary, EVALUATION_FILES } from '../report';
-import { checkThresholds, GateResult, Thresholds } from './gate';
-import { defaultTopK, Metrics } from './metrics';
-import { evaluateModel } from './runner';
+import { checkThresholds, defaultTopK, evaluateModel } from '../evaluate';
+import type { GateResult, Metrics, Thresholds } from '../evaluate';
 import { frozenActivationBatches, frozenPartOf } from './frozen-part';
 
 export interface EvaluateRunConfig {
