@@ -3,6 +3,8 @@
 // Cheap to import: no TensorFlow, no sharp; the data room's pure helpers are loaded on use.
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors';
+import { DATA_DEFAULTS } from '../defaults';
+import { fraction, wholeNumber } from './flag-values';
 import type { AugmentConfig, DataOptions, ResizeMode } from '../data';
 
 /** What the data flags give a command: DataOptions plus the spec, augmentation and resize mode. */
@@ -33,9 +35,9 @@ export function addDataOptions(cmd: Command, cfg: AddDataOptionsConfig = {}): Co
   if (cfg.required) data.makeOptionMandatory(true);
   cmd
     .addOption(data)
-    .option('--val-split <x>', 'fraction of each class kept for validation (stable: follows image content)', '0.1')
-    .option('--test-split <x>', 'fraction of each class kept for the final test', '0.1')
-    .option('--seed <n>', 'seed of the split, --limit-per-class and shuffling', '42')
+    .option('--val-split <x>', 'fraction of each class kept for validation (stable: follows image content)', String(DATA_DEFAULTS.valSplit))
+    .option('--test-split <x>', 'fraction of each class kept for the final test', String(DATA_DEFAULTS.testSplit))
+    .option('--seed <n>', 'seed of the split, --limit-per-class and shuffling', String(DATA_DEFAULTS.seed))
     .option('--limit-per-class <n>', 'use at most N training images per class (few-shot); val/test splits stay complete');
   if (cfg.augment !== false) {
     cmd.option(
@@ -62,13 +64,13 @@ export interface RawDataFlags {
 
 /** Checks and converts the data flags; every problem is a UsageError naming its flag. */
 export function dataOptionsFrom(opts: RawDataFlags): CliDataOptions {
-  const valSplit = fractionFlag('--val-split', opts.valSplit, 0.1);
-  const testSplit = fractionFlag('--test-split', opts.testSplit, 0.1);
+  const valSplit = fraction('--val-split', flagText(opts.valSplit)) ?? DATA_DEFAULTS.valSplit;
+  const testSplit = fraction('--test-split', flagText(opts.testSplit)) ?? DATA_DEFAULTS.testSplit;
   if (valSplit + testSplit >= 1) {
     throw new UsageError(`--val-split ${valSplit} and --test-split ${testSplit} leave no images for training`, 'Keep their sum below 1, for example 0.1 and 0.1.');
   }
-  const seed = integerFlag('--seed', opts.seed, 0) ?? 42;
-  const limitPerClass = integerFlag('--limit-per-class', opts.limitPerClass, 1);
+  const seed = wholeNumber('--seed', flagText(opts.seed), { min: 0 }) ?? DATA_DEFAULTS.seed;
+  const limitPerClass = wholeNumber('--limit-per-class', flagText(opts.limitPerClass));
   const out: CliDataOptions = { valSplit, testSplit, seed };
   if (limitPerClass !== undefined) out.limitPerClass = limitPerClass;
   if (opts.data !== undefined) {
@@ -90,21 +92,7 @@ export function dataOptionsFrom(opts: RawDataFlags): CliDataOptions {
   return out;
 }
 
-function fractionFlag(flag: string, raw: string | number | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const v = typeof raw === 'number' ? raw : Number(String(raw).trim());
-  if (String(raw).trim() === '' || !Number.isFinite(v) || v < 0 || v >= 1) {
-    throw new UsageError(`${flag} must be a fraction from 0 up to (not including) 1, got "${raw}"`, `For example ${flag} 0.1 keeps 10% of each class aside.`);
-  }
-  return v;
-}
-
-function integerFlag(flag: string, raw: string | number | undefined, min: number): number | undefined {
-  if (raw === undefined) return undefined;
-  const text = String(raw).trim();
-  const v = Number(text);
-  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(v) || v < min) {
-    throw new UsageError(`${flag} must be a whole number${min > 0 ? ` of at least ${min}` : min === 0 ? ' (0 or more)' : ''}, got "${raw}"`);
-  }
-  return v;
+/** Library callers may pass numbers where the command line passes text. */
+function flagText(v: string | number | undefined): string | undefined {
+  return v === undefined ? undefined : String(v);
 }

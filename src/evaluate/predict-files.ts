@@ -4,6 +4,7 @@
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { decodeImageBytes, defaultDecodeConfig, preprocessInto, probeImageBytes, readImageFile } from '../data';
 import type { Batch, InputSpec, SkippedFile } from '../data';
+import { PREDICT_DEFAULTS } from '../defaults';
 import { checkModelShapes } from './labels';
 import { predictBatches, topPredictions, TopPrediction } from './runner';
 
@@ -15,7 +16,7 @@ export interface PredictConfig {
 }
 
 export function defaultPredictConfig(): PredictConfig {
-  return { batchSize: 32, topK: 3, concurrency: 4 };
+  return { batchSize: PREDICT_DEFAULTS.batchSize, topK: PREDICT_DEFAULTS.topK, concurrency: 4 };
 }
 
 export interface FilePrediction {

@@ -3,6 +3,7 @@
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../native/load';
 import { ModelError, UsageError } from '../errors';
+import { TRANSFER_DEFAULTS } from '../defaults';
 
 export interface HeadConfig {
   /** Fraction of features dropped during training, 0 <= dropout < 1. */
@@ -14,10 +15,8 @@ export interface HeadConfig {
 }
 
 export function defaultHeadConfig(): HeadConfig {
-  // 0.2 dropout: enough to curb a small head over-fitting a few hundred images, small
-  // enough not to slow phase 1 down; no hidden layer: a linear probe on good features is
-  // the strongest default on small data.
-  return { dropout: 0.2, hidden: [], l2: 0 };
+  const { dropout, hidden, l2 } = TRANSFER_DEFAULTS.head;
+  return { dropout, hidden: [...hidden], l2 };
 }
 
 /** Layer names of the head; fixed so a saved run shows where the head starts. */

@@ -8,6 +8,7 @@ import { batches, datasetFromAssignment, examplesOf, loadDataset } from '../data
 import type { Dataset, Example, InputSpec, SkippedFile, SplitAssignmentJson, SplitName } from '../data';
 import { EVALUATION_DIR, inferInput, parseHistoryCsv, readRunDirectory, RUN_FILES } from '../models';
 import { checkWriteTarget } from '../out-paths';
+import { EVALUATE_DEFAULTS } from '../defaults';
 import type { HistoryRow, TlJson } from '../models';
 import { writeEvaluationReport, evaluationSummary, EVALUATION_FILES } from '../report';
 import { checkThresholds, defaultTopK, evaluateModel } from '../evaluate';
@@ -23,7 +24,7 @@ export interface EvaluateRunConfig {
 }
 
 export function defaultEvaluateRunConfig(): EvaluateRunConfig {
-  return { batchSize: 32, topK: undefined, mistakes: 12 };
+  return { batchSize: EVALUATE_DEFAULTS.batchSize, topK: undefined, mistakes: EVALUATE_DEFAULTS.mistakes };
 }
 
 export interface EvaluateRunOptions extends Partial<EvaluateRunConfig> {

@@ -32,6 +32,7 @@ import {
   RunMetrics,
 } from './common';
 import type { PipelineListener } from './events';
+import { DATA_DEFAULTS, PRETRAIN_DEFAULTS } from '../defaults';
 import { refuseUntrained, withClaimedOutput } from './run-output';
 
 export interface PretrainOptions {
@@ -64,25 +65,7 @@ export interface PretrainOptions {
 }
 
 export function defaultPretrainOptions(): Omit<PretrainOptions, 'data' | 'out'> {
-  return {
-    overwrite: false,
-    arch: 'auto',
-    alpha: 0.25,
-    inputSize: 96,
-    epochs: 'auto',
-    batchSize: 64,
-    lr: 1e-3,
-    optimizer: 'adam',
-    schedule: 'cosine',
-    patience: 'auto',
-    seed: 42,
-    valSplit: 0.1,
-    testSplit: 0.1,
-    resize: 'cover',
-    classWeights: 'none',
-    labelSmoothing: 0,
-    resume: false,
-  };
+  return { ...PRETRAIN_DEFAULTS, ...DATA_DEFAULTS, overwrite: false, resume: false };
 }
 
 export type { RunMetrics } from './common';

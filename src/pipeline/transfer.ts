@@ -23,6 +23,7 @@ import type { LayersModel } from '@tensorflow/tfjs-node';
 import { ActivationStore, type FrozenPart } from './activation-store';
 import { fineTuneSplit, phaseLengths, transferPhasePlans, type PhaseLengths } from './transfer-phases';
 import type { PipelineListener } from './events';
+import { DATA_DEFAULTS, TRANSFER_DEFAULTS } from '../defaults';
 import { refuseUntrained, withClaimedOutput } from './run-output';
 
 export interface TransferOptions {
@@ -65,25 +66,8 @@ export interface TransferOptions {
 }
 
 export function defaultTransferOptions(): Omit<TransferOptions, 'base' | 'data' | 'out'> {
-  return {
-    overwrite: false,
-    head: defaultHeadConfig(),
-    epochs: 'auto',
-    batchSize: 32,
-    lr: 1e-3,
-    optimizer: 'adam',
-    schedule: 'constant',
-    patience: 'auto',
-    fineTuneEpochs: 'auto',
-    fineTuneLayers: 10,
-    seed: 42,
-    valSplit: 0.1,
-    testSplit: 0.1,
-    classWeights: 'none',
-    labelSmoothing: 0,
-    resume: false,
-    cache: true,
-  };
+  const { head: _head, ...training } = TRANSFER_DEFAULTS;
+  return { ...training, ...DATA_DEFAULTS, head: defaultHeadConfig(), overwrite: false, resume: false, cache: true };
 }
 
 export interface TransferResult {

@@ -6,7 +6,8 @@ import { ThresholdError, UsageError } from '../../errors';
 import { Output, type Progress } from '../output';
 import type { Metrics } from '../../evaluate';
 import type { EvaluateRunResult } from '../../pipeline';
-import { FLAG_CEILINGS, positiveInt } from '../training-flags';
+import { FLAG_CEILINGS, wholeNumber } from '../flag-values';
+import { EVALUATE_DEFAULTS } from '../../defaults';
 
 interface EvaluateFlags {
   model: string;
@@ -39,7 +40,7 @@ export function registerEvaluate(program: Command): void {
     .option('--top-k <k>', 'also report top-k accuracy (default 5 when the model has more than 5 classes)')
     .option('--report <dir>', 'where to write evaluation.json, confusion-matrix.csv/.png, per-class-f1.png, report.html (default <run dir>/evaluation)')
     .option('--no-report', 'write no files, only print')
-    .option('--batch-size <n>', 'images per forward pass', '32')
+    .option('--batch-size <n>', 'images per forward pass', String(EVALUATE_DEFAULTS.batchSize))
     .option('--no-cache', "transfer runs: run the whole model on every image instead of reading the frozen base's activations from the activation cache");
   cmd.addHelpText(
     'after',
@@ -72,8 +73,8 @@ function fraction(value: string | undefined, flag: string): number | undefined {
 async function runEvaluate(flags: EvaluateFlags, command: Command): Promise<void> {
   const out = new Output({ json: Boolean(flags.json), verbose: Boolean(command.optsWithGlobals().verbose) });
   const thresholds = { minAccuracy: fraction(flags.minAccuracy, '--min-accuracy'), minF1: fraction(flags.minF1, '--min-f1') };
-  const topK = positiveInt('--top-k', flags.topK);
-  const batchSize = positiveInt('--batch-size', flags.batchSize, 1, FLAG_CEILINGS.batchSize);
+  const topK = wholeNumber('--top-k', flags.topK);
+  const batchSize = wholeNumber('--batch-size', flags.batchSize, { max: FLAG_CEILINGS.batchSize });
   // commander turns --no-report into report=false.
   const reportFlag = (flags as { report?: string | boolean }).report;
   const reportDir = reportFlag === false ? null : typeof reportFlag === 'string' ? reportFlag : undefined;

@@ -6,7 +6,8 @@ import { Command } from 'commander';
 import { DataError, UsageError } from '../../errors';
 import { Output } from '../output';
 import type { FilePrediction } from '../../evaluate';
-import { FLAG_CEILINGS, positiveInt } from '../training-flags';
+import { FLAG_CEILINGS, wholeNumber } from '../flag-values';
+import { PREDICT_DEFAULTS } from '../../defaults';
 import { csvField } from '../../report/files';
 
 interface PredictFlags {
@@ -23,10 +24,10 @@ export function registerPredict(program: Command): void {
     .description('classify images with a trained model: the top-k classes and their probabilities per image')
     .argument('<inputs...>', 'image files, folders (searched recursively) or quoted patterns with * ? and ** (e.g. "photos/*.jpg")')
     .requiredOption('--model <path>', 'a tl run directory or a model.json inside one')
-    .option('--top-k <k>', 'how many classes to list per image', '3')
+    .option('--top-k <k>', 'how many classes to list per image', String(PREDICT_DEFAULTS.topK))
     .option('--json', 'print one JSON object on stdout: { predictions: [{ file, top: [{ label, probability }] }], skipped }')
     .option('--csv', 'print CSV rows as they are computed: file,label_1,probability_1,...')
-    .option('--batch-size <n>', 'images per forward pass (memory stays bounded by two batches)', '32');
+    .option('--batch-size <n>', 'images per forward pass (memory stays bounded by two batches)', String(PREDICT_DEFAULTS.batchSize));
   cmd.addHelpText(
     'after',
     `
@@ -51,8 +52,8 @@ type Format = 'table' | 'csv' | 'json';
 async function runPredict(inputs: string[], flags: PredictFlags, command: Command): Promise<void> {
   if (flags.json && flags.csv) throw new UsageError('--json and --csv cannot be combined', 'Pick one output format.');
   const out = new Output({ json: Boolean(flags.json), verbose: Boolean(command.optsWithGlobals().verbose) });
-  const topK = positiveInt('--top-k', flags.topK)!;
-  const batchSize = positiveInt('--batch-size', flags.batchSize, 1, FLAG_CEILINGS.batchSize)!;
+  const topK = wholeNumber('--top-k', flags.topK)!;
+  const batchSize = wholeNumber('--batch-size', flags.batchSize, { max: FLAG_CEILINGS.batchSize })!;
   const format: Format = flags.json ? 'json' : flags.csv || !out.isTTY ? 'csv' : 'table';
 
   const [{ expandInputs, predictFiles }, { readRunDirectory, inferInput }, { IMAGE_EXTENSIONS }] = await Promise.all([

@@ -3,7 +3,9 @@ import { Command, Option } from 'commander';
 import { Output } from '../output';
 import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
 import { SCRATCH_RULE } from '../../train/step-budget';
-import { addTrainingOptions, FLAG_CEILINGS, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary, savedModelLine } from '../training-flags';
+import { addTrainingOptions, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary, savedModelLine } from '../training-flags';
+import { FLAG_CEILINGS, positiveDecimal, wholeNumber } from '../flag-values';
+import { PRETRAIN_DEFAULTS } from '../../defaults';
 
 interface PretrainFlags extends RawDataFlags, RawTrainingFlags {
   out: string;
@@ -31,8 +33,8 @@ async function runPretrain(flags: PretrainFlags, verbose: boolean): Promise<void
         overwrite: Boolean(flags.overwrite),
         resume: Boolean(flags.resume),
         arch: flags.arch as 'auto' | 'cnn-small' | 'mobilenet-v1-style',
-        alpha: positiveNumber('--alpha', flags.alpha, 1),
-        inputSize: positiveInt('--input-size', flags.inputSize, 8, FLAG_CEILINGS.inputSize),
+        alpha: positiveDecimal('--alpha', flags.alpha, { max: 1 }),
+        inputSize: wholeNumber('--input-size', flags.inputSize, { min: 8, max: FLAG_CEILINGS.inputSize }),
         ...dataRunOptions(data),
         ...training,
       },
@@ -58,14 +60,14 @@ export function registerPretrain(program: Command): void {
     .command('pretrain')
     .description('train a source-task (task A) model from scratch; its run directory works as --base for transfer')
     .requiredOption('--out <dir>', 'run directory to write (refused if it exists, unless --overwrite)')
-    .addOption(new Option('--arch <name>', 'architecture (auto: cnn-small for small grey images, mobilenet-v1-style otherwise)').choices(['auto', 'cnn-small', 'mobilenet-v1-style']).default('auto'))
-    .option('--alpha <x>', 'width multiplier of mobilenet-v1-style', '0.25')
-    .option('--input-size <n>', 'square input size for image folders (built-in sets use 28x28x1)', '96')
+    .addOption(new Option('--arch <name>', 'architecture (auto: cnn-small for small grey images, mobilenet-v1-style otherwise)').choices(['auto', 'cnn-small', 'mobilenet-v1-style']).default(PRETRAIN_DEFAULTS.arch))
+    .option('--alpha <x>', 'width multiplier of mobilenet-v1-style', String(PRETRAIN_DEFAULTS.alpha))
+    .option('--input-size <n>', 'square input size for image folders (built-in sets use 28x28x1)', String(PRETRAIN_DEFAULTS.inputSize))
     .option('--overwrite', 'replace an existing --out that is empty or a tl run directory with nothing else in it')
     .option('--resume', 'continue an interrupted run with the same --out from its checkpoint')
     .option('--json', 'print one JSON object on stdout (outDir, metrics.valAccuracy, metrics.testAccuracy, ...)');
   addDataOptions(cmd, { required: true });
-  addTrainingOptions(cmd, { rule: SCRATCH_RULE, batchSize: 64, lr: 1e-3, schedule: 'cosine' });
+  addTrainingOptions(cmd, PRETRAIN_DEFAULTS, { rule: SCRATCH_RULE });
   cmd
     .addHelpText(
       'after',

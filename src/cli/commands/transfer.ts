@@ -2,7 +2,9 @@
 import { Command } from 'commander';
 import { Output } from '../output';
 import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
-import { addTrainingOptions, FLAG_CEILINGS, intOrAuto, positiveInt, positiveNumber, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary, savedModelLine } from '../training-flags';
+import { addTrainingOptions, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary, savedModelLine } from '../training-flags';
+import { FLAG_CEILINGS, positiveDecimal, wholeNumber, wholeNumberOrAuto } from '../flag-values';
+import { TRANSFER_DEFAULTS } from '../../defaults';
 import { UsageError } from '../../errors';
 import { describeAutoEpochs, FINE_TUNE_RULE, HEAD_RULE, STREAMED_FINE_TUNE_RULE, STREAMED_HEAD_RULE } from '../../train/step-budget';
 
@@ -27,11 +29,11 @@ interface TransferFlags extends RawDataFlags, RawTrainingFlags {
 function hiddenFrom(v: string | undefined): number[] | undefined {
   if (v === undefined) return undefined;
   if (v.trim() === '' || v === 'none') return [];
-  return v.split(',').map((s) => {
-    const n = Number(s.trim());
-    if (!Number.isInteger(n) || n < 1 || n > FLAG_CEILINGS.hiddenUnits) throw new UsageError(`--hidden takes comma-separated unit counts from 1 to ${FLAG_CEILINGS.hiddenUnits} like 128 or 256,64, got "${v}"`);
-    return n;
-  });
+  const units = v.split(',').map((s) => s.trim());
+  if (units.some((s) => !/^\d+$/.test(s) || Number(s) < 1 || Number(s) > FLAG_CEILINGS.hiddenUnits)) {
+    throw new UsageError(`--hidden takes comma-separated unit counts from 1 to ${FLAG_CEILINGS.hiddenUnits} like 128 or 256,64, got "${v}"`);
+  }
+  return units.map(Number);
 }
 
 async function runTransfer(flags: TransferFlags, verbose: boolean): Promise<void> {
@@ -41,9 +43,9 @@ async function runTransfer(flags: TransferFlags, verbose: boolean): Promise<void
   const { defaultHeadConfig } = await import('../../models/head');
   const head = {
     ...defaultHeadConfig(),
-    ...(flags.dropout !== undefined ? { dropout: positiveNumber('--dropout', flags.dropout, 0.95, true)! } : {}),
+    ...(flags.dropout !== undefined ? { dropout: positiveDecimal('--dropout', flags.dropout, { max: 0.95, zeroAllowed: true })! } : {}),
     ...(flags.hidden !== undefined ? { hidden: hiddenFrom(flags.hidden)! } : {}),
-    ...(flags.l2 !== undefined ? { l2: positiveNumber('--l2', flags.l2, 1, true)! } : {}),
+    ...(flags.l2 !== undefined ? { l2: positiveDecimal('--l2', flags.l2, { max: 1, zeroAllowed: true })! } : {}),
   };
   const { requireTf } = await import('../native');
   await requireTf(out);
@@ -58,10 +60,10 @@ async function runTransfer(flags: TransferFlags, verbose: boolean): Promise<void
         overwrite: Boolean(flags.overwrite),
         cutLayer: flags.cutLayer,
         head,
-        fineTuneEpochs: intOrAuto('--fine-tune-epochs', flags.fineTuneEpochs),
-        fineTuneLr: positiveNumber('--fine-tune-lr', flags.fineTuneLr, 10),
+        fineTuneEpochs: wholeNumberOrAuto('--fine-tune-epochs', flags.fineTuneEpochs),
+        fineTuneLr: positiveDecimal('--fine-tune-lr', flags.fineTuneLr, { max: 10 }),
         unfreezeFrom: flags.unfreezeFrom,
-        fineTuneLayers: positiveInt('--fine-tune-layers', flags.fineTuneLayers, 1),
+        fineTuneLayers: wholeNumber('--fine-tune-layers', flags.fineTuneLayers),
         tensorboard: flags.tensorboard,
         resume: Boolean(flags.resume),
         cache: flags.cache !== false,
@@ -90,20 +92,20 @@ export function registerTransfer(program: Command): void {
     .requiredOption('--base <ref>', 'base model: zoo name (tl models list), a tl run directory, a model.json path or an http(s) URL')
     .requiredOption('--out <dir>', 'run directory to write (refused if it exists, unless --overwrite)')
     .option('--cut-layer <name|index>', "layer to cut the base at (default: the base's feature layer)")
-    .option('--dropout <x>', 'dropout rate of the new head', '0.2')
+    .option('--dropout <x>', 'dropout rate of the new head', String(TRANSFER_DEFAULTS.head.dropout))
     .option('--hidden <units>', 'hidden dense layers of the head, e.g. 128 or 256,64 (default none)')
-    .option('--l2 <x>', 'L2 penalty on the head kernels', '0')
-    .option('--fine-tune-epochs <n|auto>', `phase 2 epochs, 0 skips fine-tuning; auto: ${describeAutoEpochs(FINE_TUNE_RULE, STREAMED_FINE_TUNE_RULE)}`, 'auto')
+    .option('--l2 <x>', 'L2 penalty on the head kernels', String(TRANSFER_DEFAULTS.head.l2))
+    .option('--fine-tune-epochs <n|auto>', `phase 2 epochs, 0 skips fine-tuning; auto: ${describeAutoEpochs(FINE_TUNE_RULE, STREAMED_FINE_TUNE_RULE)}`, String(TRANSFER_DEFAULTS.fineTuneEpochs))
     .option('--fine-tune-lr <x>', 'phase 2 learning rate (default: a tenth of --lr)')
     .option('--unfreeze-from <layer>', 'phase 2 unfreezes the base from this layer (name or index) up')
-    .option('--fine-tune-layers <k>', 'phase 2 unfreezes the top K layers of the cut base (when --unfreeze-from is not given)', '10')
+    .option('--fine-tune-layers <k>', 'phase 2 unfreezes the top K layers of the cut base (when --unfreeze-from is not given)', String(TRANSFER_DEFAULTS.fineTuneLayers))
     .option('--tensorboard <dir>', 'write TensorBoard event files there')
     .option('--resume', 'continue an interrupted run with the same --out from its checkpoint')
     .option('--no-cache', 'do not read or write the on-disk activation cache')
     .option('--overwrite', 'replace an existing --out that is empty or a tl run directory with nothing else in it')
     .option('--json', 'print one JSON object on stdout (outDir, phases, metrics.valAccuracy, metrics.testAccuracy, ...)');
   addDataOptions(cmd, { required: true });
-  addTrainingOptions(cmd, { rule: HEAD_RULE, streamedRule: STREAMED_HEAD_RULE, batchSize: 32, lr: 1e-3, schedule: 'constant' });
+  addTrainingOptions(cmd, TRANSFER_DEFAULTS, { rule: HEAD_RULE, streamedRule: STREAMED_HEAD_RULE });
   cmd
     .addHelpText(
       'after',
