@@ -3,7 +3,7 @@
 //   TS_NODE_TRANSPILE_ONLY=1 npx ts-node -P tsconfig.json bench/train-cached.ts [images] [epochs]
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../src/native/load';
-import { computeActivations, defaultFitConfig, defaultPhase1Config, makeRandom, mergePhaseConfig, trainPhase } from '../src/train';
+import { computeActivations, makeRandom, phaseConfig, trainPhase } from '../src/train';
 
 const N = Number(process.argv[2] ?? 256);
 const EPOCHS = Number(process.argv[3] ?? 3);
@@ -62,8 +62,8 @@ async function main(): Promise<void> {
   const r = await trainPhase(
     1,
     { chain: { head }, train: { kind: 'memory', x: acts.features, shape: acts.shape, y, stage: 'features' } },
-    mergePhaseConfig(defaultPhase1Config(), { epochs: EPOCHS }),
-    { fit: { ...defaultFitConfig(), batchSize: BATCH }, runKey: 'bench' },
+    phaseConfig({ epochs: EPOCHS }),
+    { fit: { batchSize: BATCH, seed: 42, labelSmoothing: 0, classWeights: 'none' }, runKey: 'bench' },
   );
   const cachedEpoch = r.history.reduce((a, h) => a + h.seconds, 0) / r.history.length;
 

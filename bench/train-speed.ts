@@ -4,7 +4,7 @@
 //   npx ts-node --transpile-only bench/train-speed.ts [images=4096] [epochs=3] [--json]
 import { loadTf } from '../src/native/load';
 import { buildArchitecture } from '../src/models';
-import { defaultFitConfig, defaultPhase1Config, mergePhaseConfig, trainPhase } from '../src/train';
+import { phaseConfig, trainPhase } from '../src/train';
 
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const N = Number(positional[0] ?? 4096);
@@ -22,8 +22,8 @@ async function main(): Promise<void> {
   const r = await trainPhase(
     1,
     { chain: { head: model }, train: { kind: 'memory', x, shape: [N, 28, 28, 1], y, stage: 'input' } },
-    mergePhaseConfig(defaultPhase1Config(), { epochs: EPOCHS, earlyStopping: { patience: 1000 } }),
-    { fit: { ...defaultFitConfig(), batchSize: BATCH }, runKey: 'bench' },
+    phaseConfig({ epochs: EPOCHS, patience: 1000 }),
+    { fit: { batchSize: BATCH, seed: 42, labelSmoothing: 0, classWeights: 'none' }, runKey: 'bench' },
   );
   // The first epoch pays for kernel selection and allocation; the best later one is the speed.
   const later = r.history.slice(1).map((h) => N / h.seconds);

@@ -3,9 +3,9 @@
 export type { BaseInfo, HistoryRow, SavedModelCheck, TlJson, TlSplitInfo } from './types';
 export { resolveBase, pullModel, importModel, listZoo, guessFeatureLayer, inferInput } from './resolve';
 export type { ResolveOptions, PullResult, ZooListing } from './resolve';
-export { cutAt, stackModels, setTrainable, findLayer } from './surgery';
+export { cutAt, stackModels, findLayer } from './surgery';
 export { splitAt, splitPointAtOrBelow, type SplitModel } from './split-at';
-export type { CutResult, TrainableSpec } from './surgery';
+export type { CutResult } from './surgery';
 export { buildHead, defaultHeadConfig, HEAD_LAYER_PREFIX } from './head';
 export type { HeadConfig } from './head';
 export { buildArchitecture, ARCHITECTURES, FEATURE_LAYER } from './architectures';

@@ -1,6 +1,6 @@
 // Splits a functional LayersModel at a layer into a frozen lower model and a trainable upper
 // model that share the same layer objects (and so the same weights): phase 2 trains the upper
-// part on the lower part's cached activations. Not a freezing policy: setTrainable decides that.
+// part on the lower part's cached activations. Which side trains is the caller's choice (pipeline/transfer-phases.ts).
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../native/load';
 import { ModelError } from '../errors';

@@ -3,9 +3,7 @@
 import { examplesOf, InputSpec, AugmentConfig, ResizeMode } from '../data';
 import { ArchitectureName, buildArchitecture, writeRunDirectory, type SavedModelCheck } from '../models';
 import {
-  defaultEarlyStoppingConfig,
-  defaultOptimizerConfig,
-  defaultScheduleConfig,
+  phaseConfig,
   runKeyOf,
   runPhases,
   HistoryRow,
@@ -130,16 +128,11 @@ async function pretrainClaimed(opts: PretrainOptions, hooks: { onEvent?: Pipelin
 
     const budget = stepBudget({ epochs: opts.epochs, patience: opts.patience, trainCount: counts.train, batchSize: opts.batchSize, rule: SCRATCH_RULE });
     if (budget.reason) onEvent?.({ type: 'stage', message: `Training length (${budget.reason})` });
-    const phaseConfig = {
-      epochs: budget.epochs,
-      optimizer: { ...defaultOptimizerConfig(), kind: opts.optimizer, learningRate: opts.lr },
-      schedule: { ...defaultScheduleConfig(), kind: opts.schedule },
-      earlyStopping: { ...defaultEarlyStoppingConfig(), patience: budget.patience },
-    };
+    const config = phaseConfig({ epochs: budget.epochs, optimizer: opts.optimizer, lr: opts.lr, schedule: opts.schedule, patience: budget.patience });
     const fit = { batchSize: opts.batchSize, seed: opts.seed, labelSmoothing: opts.labelSmoothing, classWeights: opts.classWeights };
     const tTrain = Date.now();
     const result = await runPhases(
-      [{ phase: 1, config: phaseConfig, prepare: async () => ({ chain: { head: model }, train, val }) }],
+      [{ phase: 1, config, prepare: async () => ({ chain: { head: model }, train, val }) }],
       {
         fit,
         runKey: runKeyOf({ kind: 'pretrain', opts: resultOptions(opts), classes: ds.classes }),

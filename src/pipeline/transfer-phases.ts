@@ -6,9 +6,7 @@ import type { LayersModel } from '@tensorflow/tfjs-node';
 import type { Example, InputSpec, SkippedFile, AugmentConfig } from '../data';
 import { splitAt, splitPointAtOrBelow } from '../models';
 import {
-  defaultEarlyStoppingConfig,
-  defaultOptimizerConfig,
-  defaultScheduleConfig,
+  phaseConfig,
   stepBudget,
   FINE_TUNE_RULE,
   HEAD_RULE,
@@ -16,7 +14,6 @@ import {
   STREAMED_HEAD_RULE,
   type Auto,
   type OptimizerKind,
-  type PhaseConfig,
   type PhasePlan,
   type ScheduleKind,
 } from '../train';
@@ -92,12 +89,7 @@ export interface PlanInputs {
 /** Phase 1, and phase 2 when fine-tuning is planned. */
 export function transferPhasePlans(p: PlanInputs): PhasePlan[] {
   const { settings: s, store, body, head, fineTune } = p;
-  const phase1: PhaseConfig = {
-    epochs: p.lengths.phase1.epochs,
-    optimizer: { ...defaultOptimizerConfig(), kind: s.optimizer, learningRate: s.lr },
-    schedule: { ...defaultScheduleConfig(), kind: s.schedule },
-    earlyStopping: { ...defaultEarlyStoppingConfig(), patience: p.lengths.phase1.patience },
-  };
+  const phase1 = phaseConfig({ epochs: p.lengths.phase1.epochs, optimizer: s.optimizer, lr: s.lr, schedule: s.schedule, patience: p.lengths.phase1.patience });
   const stream = () => streamFeed(p.trainExamples, p.input, s.augment, p.onSkip);
   const plans: PhasePlan[] = [
     {
@@ -126,12 +118,8 @@ export function transferPhasePlans(p: PlanInputs): PhasePlan[] {
   if (!fineTune) return plans;
   plans.push({
     phase: 2,
-    config: {
-      ...phase1,
-      epochs: p.lengths.phase2.epochs,
-      optimizer: { ...phase1.optimizer, learningRate: s.fineTuneLr ?? s.lr / 10 },
-      earlyStopping: { ...phase1.earlyStopping, patience: p.lengths.phase2.patience },
-    },
+    // A tenth of phase 1's rate by default, as the TensorFlow tutorial does: the unfrozen weights move gently.
+    config: phaseConfig({ epochs: p.lengths.phase2.epochs, optimizer: s.optimizer, lr: s.fineTuneLr ?? s.lr / 10, schedule: s.schedule, patience: p.lengths.phase2.patience }),
     prepare: async () => {
       if (s.augment) return { chain: { frozen: fineTune.model, upper: fineTune.upper, head }, train: stream(), val: await store.feed(fineTune, 'val', 'validation') };
       const train = await store.feed(fineTune, 'train', 'training, below the unfrozen layers');

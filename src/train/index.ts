@@ -18,7 +18,7 @@ export type {
   TrainCheckpoint,
   TrainHooks,
 } from './types';
-export { defaultFitConfig, defaultPhase1Config, defaultPhase2Config, mergePhaseConfig, runKeyOf } from './config';
+export { phaseConfig, runKeyOf, type PhaseSettings } from './config';
 export { deriveSeed, makeRandom, shuffledOrder } from './prng';
 export { defaultScheduleConfig, learningRateAt, type ScheduleConfig, type ScheduleKind } from './schedule';
 export { classCounts, resolveClassWeights, type ClassWeightSpec } from './class-weights';

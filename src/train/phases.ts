@@ -1,8 +1,7 @@
 // Runs the phases of a transfer run in order (1: head on the frozen base, 2: fine-tuning),
 // resuming from a checkpoint where one is given. Chains and feeds are built lazily by the
 // caller's prepare(), so a skipped or already finished phase costs nothing.
-import { UsageError } from '../errors';
-import { trainPhase } from './loop';
+import { checkResumable, trainPhase } from './loop';
 import type { FitConfig, HistoryRow, PhaseConfig, PhaseNumber, PhaseSetup, PhaseSummary, TrainCheckpoint, TrainHooks } from './types';
 
 export interface PhasePlan {
@@ -10,8 +9,6 @@ export interface PhasePlan {
   config: PhaseConfig;
   /** Builds the chain and feeds (e.g. computes cached activations); called only if the phase runs. */
   prepare: () => Promise<PhaseSetup>;
-  /** Frees what prepare made (e.g. split models); called after the phase, even on error. */
-  release?: (setup: PhaseSetup) => void;
 }
 
 export interface RunPhasesOptions {
@@ -50,12 +47,7 @@ function skippedSummary(phase: PhaseNumber, config: PhaseConfig): PhaseSummary {
  */
 export async function runPhases(plans: PhasePlan[], opts: RunPhasesOptions): Promise<RunPhasesResult> {
   const resume = opts.resume ?? null;
-  if (resume && resume.runKey !== opts.runKey) {
-    throw new UsageError(
-      'the checkpoint belongs to a run with different settings or data',
-      'Resume with exactly the flags and data of the interrupted run, or start a new run.',
-    );
-  }
+  checkResumable(resume, opts.runKey);
   let history: HistoryRow[] = resume ? resume.history.slice() : [];
   const phases: PhaseSummary[] = resume ? resume.completedPhases.slice() : [];
   for (const plan of plans) {
@@ -69,21 +61,17 @@ export async function runPhases(plans: PhasePlan[], opts: RunPhasesOptions): Pro
     const resumeHere = resume && resume.progress.phase === plan.phase ? resume : null;
     opts.onPhaseStart?.(plan.phase, plan.config, resumeHere !== null);
     const setup = await plan.prepare();
-    try {
-      const r = await trainPhase(plan.phase, setup, plan.config, {
-        fit: opts.fit,
-        runKey: opts.runKey,
-        hooks: opts.hooks,
-        history,
-        completedPhases: phases,
-        resume: resumeHere,
-      });
-      history = r.history;
-      if (r.interrupted) return { interrupted: true, history, phases };
-      phases.push(r.summary);
-    } finally {
-      plan.release?.(setup);
-    }
+    const r = await trainPhase(plan.phase, setup, plan.config, {
+      fit: opts.fit,
+      runKey: opts.runKey,
+      hooks: opts.hooks,
+      history,
+      completedPhases: phases,
+      resume: resumeHere,
+    });
+    history = r.history;
+    if (r.interrupted) return { interrupted: true, history, phases };
+    phases.push(r.summary);
   }
   return { interrupted: false, history, phases };
 }

@@ -3,27 +3,10 @@
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../../src/native/load';
 import { ModelError, UsageError } from '../../src/errors';
-import { buildHead, cutAt, defaultHeadConfig, setTrainable, stackModels } from '../../src/models';
+import { buildHead, cutAt, defaultHeadConfig, stackModels } from '../../src/models';
 import { tinyConvModel } from './helpers';
 
 const tf = loadTf();
-type ST = tfTypes.SymbolicTensor;
-
-/** conv -> bn -> relu -> [conv -> add(skip)] -> relu -> conv -> pool -> dense: one residual block. */
-function tinyResidualModel(): tfTypes.LayersModel {
-  const input = tf.input({ shape: [6, 6, 2], name: 'in' });
-  const conv = (x: ST, name: string, seed: number) =>
-    tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name, kernelInitializer: tf.initializers.glorotUniform({ seed }) }).apply(x) as ST;
-  const r1 = tf.layers.reLU({ name: 'relu1' }).apply(tf.layers.batchNormalization({ name: 'bn1' }).apply(conv(input, 'conv1', 1))) as ST;
-  const c2 = conv(r1, 'conv2', 2);
-  const added = tf.layers.add({ name: 'add' }).apply([r1, c2]) as ST;
-  const r2 = tf.layers.reLU({ name: 'relu2' }).apply(added) as ST;
-  const c3 = conv(r2, 'conv3', 3);
-  const pooled = tf.layers.globalAveragePooling2d({ name: 'pool' }).apply(c3) as ST;
-  const out = tf.layers.dense({ units: 2, activation: 'softmax', name: 'out', kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }).apply(pooled) as ST;
-  return tf.model({ inputs: input, outputs: out, name: 'residual' });
-}
-
 function run(model: tfTypes.LayersModel, x: tfTypes.Tensor): Float32Array {
   const y = model.predict(x) as tfTypes.Tensor;
   const d = y.dataSync() as Float32Array;
@@ -78,25 +61,6 @@ test('cutAt a missing layer names the nearest layers and the last ones', () => {
   expect(err.hint).toContain('tl models show');
   expect(() => cutAt(base, 17)).toThrow(/no layer number 17 \(it has 6 layers, 0..5\)/);
   expect(() => cutAt(base, 'image')).toThrow(/it is an input/);
-});
-
-test('setTrainable by name, index, top N, all and none', () => {
-  const model = tinyResidualModel();
-  const trainableWeightCount = () => model.trainableWeights.length;
-  expect(setTrainable(model, { none: true })).toEqual([]);
-  expect(trainableWeightCount()).toBe(0);
-  // Layers with weights: conv1, bn1, conv2, conv3, out. bn has gamma+beta trainable.
-  expect(setTrainable(model, { topN: 2 })).toEqual(['conv3', 'out']);
-  expect(trainableWeightCount()).toBe(4);
-  expect(model.getLayer('conv2').trainable).toBe(false);
-  expect(model.getLayer('pool').trainable).toBe(true); // weightless layers above the cut follow it
-  expect(setTrainable(model, { fromLayer: 'add' })).toEqual(['conv3', 'out']);
-  expect(setTrainable(model, { fromLayer: 3 })).toEqual(['conv2', 'conv3', 'out']); // layer 3 is conv2
-  expect(setTrainable(model, { topN: 99 })).toEqual(['conv1', 'bn1', 'conv2', 'conv3', 'out']);
-  expect(setTrainable(model, { all: true })).toEqual(['conv1', 'bn1', 'conv2', 'conv3', 'out']);
-  expect(trainableWeightCount()).toBe(10);
-  expect(() => setTrainable(model, { all: true, topN: 1 })).toThrow(UsageError);
-  expect(() => setTrainable(model, { fromLayer: 'nope' })).toThrow(/no layer 'nope'/);
 });
 
 test('buildHead: dropout -> hidden ReLU -> softmax, seeded, with optional L2', () => {

@@ -4,16 +4,16 @@ import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../../src/native/load';
 import { splitAt } from '../../src/models';
 import {
-  defaultFitConfig,
-  defaultPhase1Config,
-  defaultPhase2Config,
-  mergePhaseConfig,
+  phaseConfig,
   runPhases,
   trainPhase,
   type HistoryRow,
   type PhasePlan,
 } from '../../src/train';
 import { bnStatistics, buildBase, buildHead, makeImages, predictRows, sameBits, weightValues } from './fixtures';
+
+/** The training loop's fit settings (batch, seed, smoothing, class weights); tests vary batch and seed. */
+const FIT = { batchSize: 32, seed: 42, labelSmoothing: 0, classWeights: 'none' as const };
 
 const tf = loadTf();
 
@@ -41,8 +41,8 @@ describe('two phases: head on cached features, then the unfrozen top on cached l
     const v1 = predictRows(base, val.x, val.shape);
     const f2 = predictRows(lower, train.x, train.shape);
     const v2 = predictRows(lower, val.x, val.shape);
-    const phase1 = mergePhaseConfig(defaultPhase1Config(), { epochs: 12, optimizer: { learningRate: 0.05 } });
-    const phase2 = mergePhaseConfig(defaultPhase2Config(phase1), { epochs: 4 });
+    const phase1 = phaseConfig({ epochs: 12, lr: 0.05 });
+    const phase2 = phaseConfig({ epochs: 4, lr: 0.005 });
     const plans: PhasePlan[] = [
       {
         phase: 1,
@@ -55,14 +55,13 @@ describe('two phases: head on cached features, then the unfrozen top on cached l
             val: { kind: 'memory', x: v1.data, shape: v1.shape, y: val.y, stage: 'features' },
           };
         },
-        release: () => void (after[1] = tf.memory().numTensors),
       },
       {
         phase: 2,
         config: phase2,
         prepare: async () => {
           before[2] = tf.memory().numTensors;
-          // What the models room's setTrainable does: the top of the base becomes trainable.
+          // Phase 2 trains the top of the base.
           for (const l of split.upper.layers) l.trainable = true;
           return {
             chain: { upper: split.upper, head },
@@ -70,14 +69,16 @@ describe('two phases: head on cached features, then the unfrozen top on cached l
             val: { kind: 'memory', x: v2.data, shape: v2.shape, y: val.y, stage: 'features' },
           };
         },
-        release: () => void (after[2] = tf.memory().numTensors),
       },
     ];
     const r = await runPhases(plans, {
-      fit: { ...defaultFitConfig(), batchSize: 16, seed: 7 },
+      fit: { ...FIT, batchSize: 16, seed: 7 },
       runKey: 'loop-test',
       hooks: { onEpoch: (row) => void epochTensors[row.phase].push(tf.memory().numTensors) },
+      // Phase 1 has ended when phase 2 starts (before its prepare runs).
+      onPhaseStart: (phase) => void (phase === 2 && (after[1] = tf.memory().numTensors)),
     });
+    after[2] = tf.memory().numTensors;
     expect(r.interrupted).toBe(false);
     history = r.history;
     // Seconds of compute; the margin is for a loaded shared machine.
@@ -148,8 +149,8 @@ describe('edge cases', () => {
     const r = await trainPhase(
       1,
       { chain: { head }, train: { kind: 'memory', x, shape: [5, 6], y: data.y, stage: 'features' } },
-      mergePhaseConfig(defaultPhase1Config(), { epochs: 2 }),
-      { fit: { ...defaultFitConfig(), batchSize: 32 }, runKey: 'tiny', hooks: { onBatch: (e) => steps.push(e.stepsPerEpoch) } },
+      phaseConfig({ epochs: 2 }),
+      { fit: { ...FIT, batchSize: 32 }, runKey: 'tiny', hooks: { onBatch: (e) => steps.push(e.stepsPerEpoch) } },
     );
     expect(steps).toEqual([1, 1]);
     expect(r.summary.steps).toBe(2);
@@ -172,8 +173,8 @@ describe('edge cases', () => {
         train: { kind: 'memory', x: f.data, shape: f.shape, y: data.y, stage: 'features' },
         val: { kind: 'memory', x: f.data, shape: f.shape, y: wrong, stage: 'features' },
       },
-      mergePhaseConfig(defaultPhase1Config(), { epochs: 30, optimizer: { learningRate: 0.05 }, earlyStopping: { patience: 2 } }),
-      { fit: { ...defaultFitConfig(), batchSize: 8 }, runKey: 'es', hooks: { onEpoch: () => void snapshots.push(weightValues(head)) } },
+      phaseConfig({ epochs: 30, lr: 0.05, patience: 2 }),
+      { fit: { ...FIT, batchSize: 8 }, runKey: 'es', hooks: { onEpoch: () => void snapshots.push(weightValues(head)) } },
     );
     expect(r.summary.stoppedEarly).toBe(true);
     expect(r.summary.epochsRun).toBeLessThan(30);
@@ -215,8 +216,8 @@ describe('edge cases', () => {
         },
         val: { kind: 'memory', x: data.x, shape: data.shape, y: data.y, stage: 'input' },
       },
-      mergePhaseConfig(defaultPhase1Config(), { epochs: 3 }),
-      { fit: { ...defaultFitConfig(), batchSize: 8 }, runKey: 'stream' },
+      phaseConfig({ epochs: 3 }),
+      { fit: { ...FIT, batchSize: 8 }, runKey: 'stream' },
     );
     expect(r.history.length).toBe(3);
     expect(new Set(opened).size).toBe(3);
@@ -229,8 +230,8 @@ describe('edge cases', () => {
       trainPhase(
         1,
         { chain: { head }, train: { kind: 'memory', x: new Float32Array(20), shape: [4, 5], y: [0, 1, 2, 0], stage: 'features' } },
-        defaultPhase1Config(),
-        { fit: defaultFitConfig(), runKey: 'bad' },
+        phaseConfig({ epochs: 10 }),
+        { fit: FIT, runKey: 'bad' },
       ),
     ).rejects.toThrow(/rows have shape \[5\] but the model part they feed expects \[6\]/);
   });

@@ -3,14 +3,12 @@
 import {
   activationBatches,
   decodeCheckpoint,
-  defaultPhase1Config,
-  defaultPhase2Config,
+  phaseConfig,
   deriveSeed,
   encodeCheckpoint,
   initialEarlyStoppingState,
   learningRateAt,
   makeRandom,
-  mergePhaseConfig,
   resolveClassWeights,
   runKeyOf,
   shuffledOrder,
@@ -141,12 +139,16 @@ describe('early stopping', () => {
 });
 
 describe('configs', () => {
-  test('phase 2 defaults to a tenth of the phase-1 rate; overrides merge field by field', () => {
-    const p1 = mergePhaseConfig(defaultPhase1Config(), { optimizer: { learningRate: 0.01 }, earlyStopping: { patience: 3 } });
-    expect(p1.optimizer).toEqual({ kind: 'adam', learningRate: 0.01, momentum: 0.9 });
-    expect(p1.earlyStopping).toEqual({ patience: 3, minDelta: 0, restoreBest: true });
-    expect(defaultPhase2Config(p1).optimizer.learningRate).toBeCloseTo(0.001, 15);
-    expect(mergePhaseConfig(p1, { epochs: undefined }).epochs).toBe(p1.epochs);
+  test('a phase config takes the given settings and the train room defaults for the rest', () => {
+    const p1 = phaseConfig({ epochs: 7, lr: 0.01, patience: 3 });
+    expect(p1).toEqual({
+      epochs: 7,
+      optimizer: { kind: 'adam', learningRate: 0.01, momentum: 0.9 },
+      schedule: { kind: 'constant', warmupEpochs: 0, finalFraction: 0 },
+      earlyStopping: { patience: 3, minDelta: 0, restoreBest: true },
+    });
+    const p2 = phaseConfig({ epochs: 2, optimizer: 'sgd', momentum: 0, schedule: 'cosine' });
+    expect([p2.optimizer, p2.schedule.kind, p2.earlyStopping.patience]).toEqual([{ kind: 'sgd', learningRate: 1e-3, momentum: 0 }, 'cosine', 0]);
   });
 
   test('run keys ignore key order and change with any value', () => {

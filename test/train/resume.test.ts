@@ -6,9 +6,7 @@ import * as path from 'path';
 import { loadTf } from '../../src/native/load';
 import { splitAt } from '../../src/models';
 import {
-  defaultFitConfig,
-  defaultPhase1Config,
-  mergePhaseConfig,
+  phaseConfig,
   readCheckpoint,
   runPhases,
   writeCheckpoint,
@@ -36,20 +34,16 @@ interface Scenario {
 const scenarios: Scenario[] = [
   {
     name: 'adam then rmsprop+cosine, stopped after phase-1 epoch 2',
-    phase1: mergePhaseConfig(defaultPhase1Config(), { epochs: 4, optimizer: { kind: 'adam', learningRate: 0.05 }, earlyStopping: { patience: 3 } }),
-    phase2: mergePhaseConfig(defaultPhase1Config(), {
-      epochs: 3,
-      optimizer: { kind: 'rmsprop', learningRate: 0.005, momentum: 0.5 },
-      schedule: { kind: 'cosine', warmupEpochs: 1 },
-    }),
-    fit: { ...defaultFitConfig(), batchSize: 16, seed: 3, classWeights: 'auto', labelSmoothing: 0.1 },
+    phase1: phaseConfig({ epochs: 4, optimizer: 'adam', lr: 0.05, patience: 3 }),
+    phase2: { ...phaseConfig({ epochs: 3, optimizer: 'rmsprop', lr: 0.005, momentum: 0.5 }), schedule: { kind: 'cosine', warmupEpochs: 1, finalFraction: 0 } },
+    fit: { batchSize: 16, seed: 3, classWeights: 'auto', labelSmoothing: 0.1 },
     stopAt: { phase: 1, epoch: 2, step: 4 },
   },
   {
     name: 'sgd+momentum then adam, stopped mid-epoch in phase 2',
-    phase1: mergePhaseConfig(defaultPhase1Config(), { epochs: 3, optimizer: { kind: 'sgd', learningRate: 0.1, momentum: 0.9 } }),
-    phase2: mergePhaseConfig(defaultPhase1Config(), { epochs: 3, optimizer: { kind: 'adam', learningRate: 0.005 } }),
-    fit: { ...defaultFitConfig(), batchSize: 16, seed: 9 },
+    phase1: phaseConfig({ epochs: 3, optimizer: 'sgd', lr: 0.1, momentum: 0.9 }),
+    phase2: phaseConfig({ epochs: 3, optimizer: 'adam', lr: 0.005 }),
+    fit: { batchSize: 16, seed: 9, classWeights: 'none', labelSmoothing: 0 },
     stopAt: { phase: 2, epoch: 2, step: 2 },
   },
 ];
