@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { batches, loadDataset, InputSpec, Example } from '../src/data';
 import { loadTf } from '../src/native/load';
-import { seededRandom } from '../src/data/rng';
+import { seededRandom } from '../src/random';
 
 interface BenchArgs {
   count: number;

@@ -99,14 +99,19 @@ export interface AugmentParams {
  * off does not change what the others draw for the same seed.
  */
 export function sampleAugmentParams(cfg: AugmentConfig, rand: () => number): AugmentParams {
-  const sym = () => rand() * 2 - 1; // uniform in [-1, 1)
+  // Uniform in [-amount, amount). Every draw is taken even at amount 0, so switching one
+  // augmentation off leaves the others' values unchanged; 0 gives exactly 0, never -0.
+  const sym = (amount: number) => {
+    const draw = rand() * 2 - 1;
+    return amount === 0 ? 0 : draw * amount;
+  };
   const flipDraw = rand();
-  const angle = sym() * (cfg.rotationDeg * Math.PI) / 180;
-  const scale = 1 + sym() * cfg.zoom;
-  const dx = sym() * cfg.shift;
-  const dy = sym() * cfg.shift;
-  const brightness = sym() * cfg.brightness;
-  const contrast = 1 + sym() * cfg.contrast;
+  const angle = sym((cfg.rotationDeg * Math.PI) / 180);
+  const scale = 1 + sym(cfg.zoom);
+  const dx = sym(cfg.shift);
+  const dy = sym(cfg.shift);
+  const brightness = sym(cfg.brightness);
+  const contrast = 1 + sym(cfg.contrast);
   return { flip: cfg.flip && flipDraw < 0.5, angle, scale, dx, dy, brightness, contrast };
 }
 

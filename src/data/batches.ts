@@ -8,7 +8,7 @@ import { AugmentConfig, augmentPixels, sampleAugmentParams } from './augment';
 import { DecodeConfig, defaultDecodeConfig } from './decode-config';
 import { decodeExample, DecodeFailure } from './decode';
 import { preprocessInto } from './preprocess';
-import { seededRandom, shuffled } from './rng';
+import { seededRandom, shuffled } from '../random';
 
 export interface BatchOptions {
   batchSize: number;

@@ -16,7 +16,7 @@
 // share a split). Once that class grows a training image of its own, the rescued image returns to
 // its hash split. The rescue is reported in `rescued` so callers can warn about it.
 import type { SplitName } from './types';
-import { unitFromKey } from './rng';
+import { unitFromKey } from '../random';
 
 export interface SplitFractions {
   valSplit: number;

@@ -7,7 +7,7 @@ import { DataError, UsageError } from '../errors';
 import type { Batch } from '../data/types';
 import { correctCount, crossEntropyLoss } from './loss';
 import { buildInferencePlan, type InferencePlan } from '../models/inference-plan';
-import { deriveSeed, shuffledOrder } from './prng';
+import { deriveSeed, shuffledOrder } from '../random';
 import type { Feed, PhaseNumber, TrainableChain } from './types';
 
 function rowLength(shape: number[]): number {

@@ -19,7 +19,7 @@ export type {
   TrainHooks,
 } from './types';
 export { phaseConfig, runKeyOf, type PhaseSettings } from './config';
-export { deriveSeed, makeRandom, shuffledOrder } from './prng';
+export { deriveSeed, makeRandom, shuffledOrder } from '../random';
 export { defaultScheduleConfig, learningRateAt, type ScheduleConfig, type ScheduleKind } from './schedule';
 export { classCounts, resolveClassWeights, type ClassWeightSpec } from './class-weights';
 export {

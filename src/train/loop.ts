@@ -9,7 +9,7 @@ import { resolveClassWeights } from './class-weights';
 import { initialEarlyStoppingState, updateEarlyStopping } from './early-stopping';
 import { correctCount, crossEntropyLoss } from './loss';
 import { captureOptimizerState, makeOptimizer, restoreOptimizerState, setLearningRate, type NamedArray } from './optimizer';
-import { deriveSeed } from './prng';
+import { deriveSeed } from '../random';
 import { learningRateAt } from './schedule';
 import { yieldToEventLoop } from './event-loop';
 import { checkFeed, epochBatches, evaluateChain, feedLabels, feedSize, type ReadyBatch } from './epoch-batches';

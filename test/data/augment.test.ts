@@ -1,6 +1,6 @@
 // Pure tests of augmentation: parsing --augment, determinism for a seed, exact identity and flip.
 import { augmentPixels, defaultAugmentConfig, noAugmentConfig, parseAugmentList, sampleAugmentParams } from '../../src/data/augment';
-import { seededRandom } from '../../src/data/rng';
+import { seededRandom } from '../../src/random';
 import { UsageError } from '../../src/errors';
 
 function gradient(h: number, w: number, c: number): Uint8Array {
