@@ -1,5 +1,6 @@
 // Walking the layer graph of a tfjs LayersModel: which node of each layer belongs to this model,
-// in what order, and replaying part of the graph onto new inputs. Shared by surgery and heads.
+// in what order, and replaying part of the graph onto new inputs. Shared by surgery, splitting
+// and the inference plan.
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { ModelError } from '../errors';
 
@@ -67,7 +68,9 @@ export function replayNodes(nodes: GraphNode[], mapping: Map<number, SymbolicTen
       if (!m) throw new ModelError(`layer '${n.layer.name}' needs a tensor that is not available after the cut`);
       return m;
     });
-    const result = n.layer.apply(ins.length === 1 ? ins[0] : ins, n.callArgs) as SymbolicTensor | SymbolicTensor[];
+    // A recorded mask belongs to the old graph's tensors; tl's layers take none.
+    const { mask: _mask, ...callArgs } = n.callArgs;
+    const result = n.layer.apply(ins.length === 1 ? ins[0] : ins, callArgs) as SymbolicTensor | SymbolicTensor[];
     const outs = Array.isArray(result) ? result : [result];
     n.outputs.forEach((o, i) => mapping.set(o.id, outs[i]));
   }

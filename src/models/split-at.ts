@@ -5,14 +5,9 @@ import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../native/load';
 import { ModelError } from '../errors';
 import { findLayer } from './surgery';
+import { modelGraph, replayNodes, type GraphNode } from './graph';
 
-type SymbolicTensor = tfTypes.SymbolicTensor & {
-  sourceLayer: tfTypes.layers.Layer;
-  inputs: SymbolicTensor[];
-  callArgs?: Record<string, unknown>;
-  outputTensorIndex?: number;
-  id: number;
-};
+type SymbolicTensor = tfTypes.SymbolicTensor;
 
 export interface SplitModel {
   /** Input -> the tensor entering layer `boundaryLayer`; null when nothing lies below it. */
@@ -28,32 +23,22 @@ export interface SplitModel {
   boundaryShape: number[];
 }
 
-/** All symbolic tensors the outputs depend on, each once. */
-function graphTensors(model: tfTypes.LayersModel): SymbolicTensor[] {
-  const seen = new Map<number, SymbolicTensor>();
-  const stack = [...(model.outputs as SymbolicTensor[])];
-  while (stack.length > 0) {
-    const t = stack.pop()!;
-    if (seen.has(t.id)) continue;
-    seen.set(t.id, t);
-    for (const i of t.inputs ?? []) stack.push(i);
-  }
-  return [...seen.values()];
-}
-
-function crossingTensors(model: tfTypes.LayersModel, k: number, tensors: SymbolicTensor[]): SymbolicTensor[] {
+/** Which layers lie at or above index k; input layers (absent from a Sequential's `layers`) count as below. */
+function upperTest(model: tfTypes.LayersModel, k: number): (layer: tfTypes.layers.Layer) => boolean {
   const index = new Map<tfTypes.layers.Layer, number>();
   model.layers.forEach((l, i) => index.set(l, i));
-  // Input layers are absent from `layers` in Sequential models: they always count as below.
-  const isUpper = (t: SymbolicTensor) => (index.get(t.sourceLayer) ?? -1) >= k;
+  return (layer) => (index.get(layer) ?? -1) >= k;
+}
+
+/** The tensors made below layer k that layers at or above k (or the model's outputs) read. */
+function crossingTensors(model: tfTypes.LayersModel, k: number, graph: GraphNode[]): SymbolicTensor[] {
+  const isUpper = upperTest(model, k);
   const crossing = new Map<number, SymbolicTensor>();
-  for (const t of tensors) {
-    if (!isUpper(t)) continue;
-    for (const i of t.inputs ?? []) if (!isUpper(i)) crossing.set(i.id, i);
+  for (const node of graph) {
+    if (node.isInput || !isUpper(node.layer)) continue;
+    for (const t of node.inputs) if (!isUpper(t.sourceLayer)) crossing.set(t.id, t);
   }
-  for (const o of model.outputs as SymbolicTensor[]) {
-    if (!isUpper(o)) crossing.set(o.id, o);
-  }
+  for (const o of model.outputs) if (!isUpper(o.sourceLayer)) crossing.set(o.id, o);
   return [...crossing.values()];
 }
 
@@ -65,14 +50,14 @@ function crossingTensors(model: tfTypes.LayersModel, k: number, tensors: Symboli
 export function splitAt(model: tfTypes.LayersModel, at: string | number): SplitModel {
   const tf = loadTf();
   const k = findLayer(model, at, '--unfreeze-from').index;
-  const tensors = graphTensors(model);
-  const crossing = crossingTensors(model, k, tensors);
+  const graph = modelGraph(model);
+  const crossing = crossingTensors(model, k, graph);
   const name = model.layers[k].name;
   if (crossing.length !== 1) {
     const ok: string[] = [];
     for (let d = 1; d < model.layers.length && ok.length < 4; d++) {
       for (const j of [k - d, k + d]) {
-        if (j > 0 && j < model.layers.length && crossingTensors(model, j, tensors).length === 1) ok.push(model.layers[j].name);
+        if (j > 0 && j < model.layers.length && crossingTensors(model, j, graph).length === 1) ok.push(model.layers[j].name);
       }
     }
     throw new ModelError(
@@ -81,32 +66,17 @@ export function splitAt(model: tfTypes.LayersModel, at: string | number): SplitM
     );
   }
   const boundary = crossing[0];
-  if ((model.outputs as SymbolicTensor[]).some((o) => o.id === boundary.id)) {
+  if (model.outputs.some((o) => o.id === boundary.id)) {
     throw new ModelError(`cannot split at layer '${name}': nothing of the model lies above it`, 'Choose a lower layer.');
   }
   const boundaryShape = boundary.shape.slice(1) as number[];
   const input = tf.input({ shape: boundaryShape, dtype: boundary.dtype });
-  const memo = new Map<number, SymbolicTensor>([[boundary.id, input as SymbolicTensor]]);
-  const calls = new Map<string, SymbolicTensor | SymbolicTensor[]>();
-  const rebuild = (t: SymbolicTensor): SymbolicTensor => {
-    const done = memo.get(t.id);
-    if (done) return done;
-    const inputs = t.inputs.map(rebuild);
-    // A multi-output layer call yields several tensors: apply it once, pick each by index.
-    const callKey = `${t.sourceLayer.name}|${inputs.map((i) => i.id).join(',')}`;
-    let outs = calls.get(callKey);
-    if (!outs) {
-      const { mask: _mask, ...kwargs } = (t.callArgs ?? {}) as Record<string, unknown>;
-      outs = t.sourceLayer.apply(inputs.length === 1 ? inputs[0] : inputs, kwargs) as SymbolicTensor | SymbolicTensor[];
-      calls.set(callKey, outs);
-    }
-    const out = Array.isArray(outs) ? outs[t.outputTensorIndex ?? 0] : outs;
-    memo.set(t.id, out);
-    return out;
-  };
-  const outputs = (model.outputs as SymbolicTensor[]).map(rebuild);
+  // The upper layers are called again on a new input standing in for the boundary tensor.
+  const isUpper = upperTest(model, k);
+  const mapping = replayNodes(graph.filter((n) => !n.isInput && isUpper(n.layer)), new Map([[boundary.id, input]]));
+  const outputs = model.outputs.map((o) => mapping.get(o.id)!);
   const upper = tf.model({ inputs: input, outputs: outputs.length === 1 ? outputs[0] : outputs });
-  const isModelInput = (model.inputs as SymbolicTensor[]).some((i) => i.id === boundary.id);
+  const isModelInput = model.inputs.some((i) => i.id === boundary.id);
   const lower = isModelInput ? null : tf.model({ inputs: model.inputs, outputs: boundary });
   return { lower, upper, boundaryLayer: name, boundaryIndex: k, lowerOutputLayer: boundary.sourceLayer.name, boundaryShape };
 }
@@ -117,10 +87,10 @@ export function splitAt(model: tfTypes.LayersModel, at: string | number): SplitM
  * failing inside one. Undefined when no layer at or below k works.
  */
 export function splitPointAtOrBelow(model: tfTypes.LayersModel, k: number): number | undefined {
-  const tensors = graphTensors(model);
-  const outputs = new Set((model.outputs as SymbolicTensor[]).map((o) => o.id));
+  const graph = modelGraph(model);
+  const outputs = new Set(model.outputs.map((o) => o.id));
   for (let j = Math.min(k, model.layers.length - 1); j > 0; j--) {
-    const crossing = crossingTensors(model, j, tensors);
+    const crossing = crossingTensors(model, j, graph);
     if (crossing.length === 1 && !outputs.has(crossing[0].id)) return j;
   }
   return undefined;
