@@ -9,7 +9,7 @@ import { loadTf } from '../../src/native/load';
 import { pretrain } from '../../src/pipeline/pretrain';
 import { transfer } from '../../src/pipeline/transfer';
 import { evaluateRun } from '../../src/pipeline';
-import { checkpointPath } from '../../src/pipeline/common';
+import { checkpointPath } from '../../src/pipeline/run-checkpoint';
 import { InterruptedError } from '../../src/errors';
 import { colourPng, makeColourFolder, tempDir } from '../evaluate/fixtures';
 import { runCli } from '../evaluate/cli-helper';
