@@ -1,40 +1,21 @@
 // `pretrain(options)`: trains a source-task (task A) model from scratch and writes a run
 // directory that `transfer` can use as its base. Also the from-scratch baseline for few-shot sets.
-import { examplesOf, type AugmentConfig, type Dataset, type InputSpec, type ResizeMode } from '../data';
+import { examplesOf, type Dataset, type InputSpec, type ResizeMode } from '../data';
 import { buildArchitecture, type ArchitectureName, type SavedModelCheck } from '../models';
-import { phaseConfig, stepBudget, SCRATCH_RULE, type Auto, type ClassWeightSpec, type HistoryRow, type OptimizerKind, type PhaseSummary, type ScheduleKind } from '../train';
+import { phaseConfig, stepBudget, SCRATCH_RULE, type HistoryRow, type PhaseSummary } from '../train';
 import { DATA_DEFAULTS, PRETRAIN_DEFAULTS } from '../defaults';
 import { inputFeed } from './feeds';
 import { loadRunData, splitCounts } from './run-data';
-import { measureChain, publishRun, runWithClaimedOutput, trainPhases, withDefaults, type ClaimedRun, type RunHooks, type RunMetrics } from './run-skeleton';
+import { measureChain, publishRun, runWithClaimedOutput, trainPhases, withDefaults, type ClaimedRun, type RunBasics, type RunHooks, type RunMetrics } from './run-skeleton';
 
-export interface PretrainOptions {
-  data: string;
-  out: string;
-  overwrite: boolean;
+export interface PretrainOptions extends RunBasics {
   /** 'auto': cnn-small for small grey images (built-in sets), mobilenet-v1-style otherwise. */
   arch: ArchitectureName | 'auto';
+  /** width multiplier of mobilenet-v1-style */
   alpha: number;
   /** Square input size for image folders; built-in sets use their natural 28x28x1. */
   inputSize: number;
-  /** 'auto': at least 2,000 steps, 12 epochs minimum (SCRATCH_RULE in train/step-budget.ts). */
-  epochs: Auto<number>;
-  batchSize: number;
-  lr: number;
-  optimizer: OptimizerKind;
-  schedule: ScheduleKind;
-  /** Early-stopping patience in epochs; 'auto': worth 200 steps, 3 epochs minimum. */
-  patience: Auto<number>;
-  seed: number;
-  valSplit: number;
-  testSplit: number;
-  limitPerClass?: number;
-  augment?: AugmentConfig;
   resize: ResizeMode;
-  classWeights: ClassWeightSpec;
-  labelSmoothing: number;
-  /** Continue from the checkpoint of an interrupted run with this --out. */
-  resume: boolean;
 }
 
 export function defaultPretrainOptions(): Omit<PretrainOptions, 'data' | 'out'> {

@@ -2,7 +2,7 @@
 //   claim --out (run-output.ts) -> checkpoint -> data (run-data.ts) -> plan (the verb's own)
 //   -> trainPhases -> measureChain -> publishRun.
 // Each verb supplies only its plan: what trains, on which feeds, and what tl.json records.
-import type { InputSpec, Dataset } from '../data';
+import type { AugmentConfig, InputSpec, Dataset } from '../data';
 import { writeSplitAssignment } from '../data';
 import { writeRunDirectory, type SavedModelCheck, type TlJson, type TlSplitInfo } from '../models';
 import type { LayersModel } from '@tensorflow/tfjs-node';
@@ -11,7 +11,10 @@ import {
   runKeyOf,
   runPhases,
   tensorBoardLogger,
+  type Auto,
   type ClassWeightSpec,
+  type OptimizerKind,
+  type ScheduleKind,
   type Feed,
   type HistoryRow,
   type PhasePlan,
@@ -33,18 +36,28 @@ export interface RunHooks {
 
 /** The options every training verb has (the rest is the verb's own). */
 export interface RunBasics {
+  /** --data: a folder, pre-split tree, manifest or built-in set */
   data: string;
   out: string;
   overwrite: boolean;
+  /** Continue from the checkpoint of an interrupted run with this --out. */
   resume: boolean;
   tensorboard?: string;
+  /** 'auto': a budget in optimizer steps (train/step-budget.ts; the verb picks the rule) */
+  epochs: Auto<number>;
+  /** Early-stopping patience in epochs; 'auto': worth the rule's steps */
+  patience: Auto<number>;
   batchSize: number;
+  lr: number;
+  optimizer: OptimizerKind;
+  schedule: ScheduleKind;
   seed: number;
   labelSmoothing: number;
   classWeights: ClassWeightSpec;
   valSplit: number;
   testSplit: number;
   limitPerClass?: number;
+  augment?: AugmentConfig;
 }
 
 /** A run once --out is claimed: its options, hooks, checkpoint and clock. */

@@ -3,32 +3,22 @@
 // lower rate on cached activations of the still-frozen layers below. BatchNormalization layers of
 // the base run in inference mode throughout (the train room applies the base with training:false).
 import type { LayersModel } from '@tensorflow/tfjs-node';
-import { examplesOf, type AugmentConfig, type Dataset, type InputSpec, type ResizeMode } from '../data';
+import { examplesOf, type Dataset, type InputSpec, type ResizeMode } from '../data';
 import { buildHead, cutAt, defaultHeadConfig, resolveBase, stackModels, type BaseInfo, type HeadConfig, type SavedModelCheck } from '../models';
-import { baseCacheIdentity, type Auto, type ClassWeightSpec, type HistoryRow, type OptimizerKind, type PhaseSummary, type ScheduleKind } from '../train';
+import { baseCacheIdentity, type Auto, type HistoryRow, type PhaseSummary } from '../train';
 import { DATA_DEFAULTS, TRANSFER_DEFAULTS } from '../defaults';
 import { ActivationStore, type FrozenPart } from './activation-store';
 import type { PipelineListener } from './events';
 import { loadRunData, splitCounts } from './run-data';
-import { measureChain, publishRun, runWithClaimedOutput, trainPhases, withDefaults, type ClaimedRun, type RunHooks, type RunMetrics } from './run-skeleton';
+import { measureChain, publishRun, runWithClaimedOutput, trainPhases, withDefaults, type ClaimedRun, type RunBasics, type RunHooks, type RunMetrics } from './run-skeleton';
 import { fineTuneSplit, phaseLengths, transferPhasePlans, type PhaseLengths } from './transfer-phases';
 
-export interface TransferOptions {
+/** Phase 1 is described by the basics (epochs, lr, patience); phase 2 and the cut by the rest. */
+export interface TransferOptions extends RunBasics {
   base: string;
-  data: string;
-  out: string;
-  overwrite: boolean;
   /** Layer to cut the base at; default: the base's feature layer (zoo or tl.json). */
   cutLayer?: string;
   head: HeadConfig;
-  /** Phase 1; 'auto': a budget in optimizer steps (HEAD_RULE in train/step-budget.ts). */
-  epochs: Auto<number>;
-  batchSize: number;
-  lr: number;
-  optimizer: OptimizerKind;
-  schedule: ScheduleKind;
-  /** Early-stopping patience in epochs; 'auto': phase 1 by steps (step-budget.ts), phase 2 uses 5. */
-  patience: Auto<number>;
   /** Phase 2 epochs, 0 skips it; 'auto': FINE_TUNE_RULE in train/step-budget.ts. */
   fineTuneEpochs: Auto<number>;
   /** Default lr / 10. */
@@ -37,17 +27,8 @@ export interface TransferOptions {
   unfreezeFrom?: string;
   /** ... or the top K layers of the cut base. */
   fineTuneLayers: number;
-  seed: number;
-  valSplit: number;
-  testSplit: number;
-  limitPerClass?: number;
-  augment?: AugmentConfig;
+  /** default: what the base expects */
   resize?: ResizeMode;
-  classWeights: ClassWeightSpec;
-  labelSmoothing: number;
-  tensorboard?: string;
-  /** Continue from the checkpoint of an interrupted run with this --out. */
-  resume: boolean;
   /** Activation cache on disk (off: compute every time). */
   cache: boolean;
 }
