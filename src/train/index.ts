@@ -38,7 +38,8 @@ export {
   type OptimizerKind,
   type OptimizerState,
 } from './optimizer';
-export { trainPhase, evaluateChain, type PhaseResult, type PhaseRunOptions } from './loop';
+export { trainPhase, type PhaseResult, type PhaseRunOptions } from './loop';
+export { evaluateChain } from './epoch-batches';
 export { runPhases, type PhasePlan, type RunPhasesOptions, type RunPhasesResult } from './phases';
 export { encodeCheckpoint, decodeCheckpoint, writeCheckpoint, readCheckpoint } from './checkpoint';
 export { computeActivations, activationBatches, type ActivationOptions, type ActivationResult, type CacheableExample } from './activation-cache';

@@ -29,7 +29,6 @@ import type {
 } from './types';
 import { restoreWeights, snapshotWeights, type WeightList } from './weights';
 
-export { evaluateChain } from './epoch-batches';
 
 export interface PhaseRunOptions {
   fit: FitConfig;
