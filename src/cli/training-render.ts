@@ -92,6 +92,9 @@ export function trainingRenderer(out: Output, now: () => number = Date.now): (e:
       case 'warning':
         out.warn(e.message);
         break;
+      case 'detail':
+        out.debug(e.message);
+        break;
     }
   };
 }

@@ -9,6 +9,8 @@ import type { Dataset, Example, InputSpec, SkippedFile, SplitAssignmentJson, Spl
 import { EVALUATION_DIR, inferInput, parseHistoryCsv, readRunDirectory, RUN_FILES } from '../models';
 import { checkWriteTarget } from '../out-paths';
 import { EVALUATE_DEFAULTS } from '../defaults';
+import { describeInferenceBatch, inferenceBatchSize } from '../models';
+import type { LayersModel } from '@tensorflow/tfjs-node';
 import type { HistoryRow, TlJson } from '../models';
 import { writeEvaluationReport, evaluationSummary, EVALUATION_FILES } from '../report';
 import { checkThresholds, defaultTopK, evaluateModel } from '../evaluate';
@@ -16,7 +18,8 @@ import type { GateResult, Metrics, Thresholds } from '../evaluate';
 import { frozenActivationBatches, frozenPartOf } from './frozen-part';
 
 export interface EvaluateRunConfig {
-  batchSize: number;
+  /** images per forward pass; undefined: chosen per model part from its largest activation */
+  batchSize?: number;
   /** top-k accuracy to report; undefined = defaultTopK(number of classes) */
   topK?: number;
   /** how many most-confident mistakes to list */
@@ -24,7 +27,7 @@ export interface EvaluateRunConfig {
 }
 
 export function defaultEvaluateRunConfig(): EvaluateRunConfig {
-  return { batchSize: EVALUATE_DEFAULTS.batchSize, topK: undefined, mistakes: EVALUATE_DEFAULTS.mistakes };
+  return { batchSize: undefined, topK: undefined, mistakes: EVALUATE_DEFAULTS.mistakes };
 }
 
 export interface EvaluateRunOptions extends Partial<EvaluateRunConfig> {
@@ -42,6 +45,8 @@ export interface EvaluateRunOptions extends Partial<EvaluateRunConfig> {
   onSkip?: (s: SkippedFile) => void;
   /** things worth a warning line, e.g. damaged activation-cache entries that were recomputed */
   onWarning?: (message: string) => void;
+  /** details worth a line with --verbose (the inference batch sizes chosen) */
+  onDetail?: (message: string) => void;
   /**
    * For a transfer run, read the frozen base's activations from the activation cache (and fill it)
    * and run only the trained top on them; false runs the whole model on every image. Default true.
@@ -96,7 +101,7 @@ export async function evaluateRun(opts: EvaluateRunOptions): Promise<EvaluateRun
   const started = Date.now();
   const d = defaultEvaluateRunConfig();
   const cfg: EvaluateRunConfig = { batchSize: opts.batchSize ?? d.batchSize, topK: opts.topK ?? d.topK, mistakes: opts.mistakes ?? d.mistakes };
-  if (!(Number.isInteger(cfg.batchSize) && cfg.batchSize > 0)) throw new UsageError(`--batch-size must be a positive integer, got ${cfg.batchSize}`);
+  if (cfg.batchSize !== undefined && !(Number.isInteger(cfg.batchSize) && cfg.batchSize > 0)) throw new UsageError(`--batch-size must be a positive integer, got ${cfg.batchSize}`);
   if (cfg.topK !== undefined && !(Number.isInteger(cfg.topK) && cfg.topK >= 1)) throw new UsageError(`--top-k must be a whole number of at least 1, got ${cfg.topK}`);
 
   // Where the report goes is checked before any work (a path under /proc would hang the write).
@@ -205,9 +210,18 @@ async function predictExamples(
   data: { input: InputSpec; ds: Dataset; examples: Example[]; skipped: SkippedFile[] },
 ): Promise<{ evaluation: Awaited<ReturnType<typeof evaluateModel>>; frozenActivations?: EvaluateRunResult['frozenActivations']; cacheUnusable?: string }> {
   const { input, examples } = data;
+  const cacheable = opts.cache === false ? {} : frozenPartOf(run.model, run.tl);
+  const frozen = cacheable.part;
+  const batchFor = (model: LayersModel, what: string): number => {
+    if (cfg.batchSize !== undefined) return cfg.batchSize;
+    const chosen = inferenceBatchSize(model);
+    opts.onDetail?.(`${what}: inference batch ${describeInferenceBatch(chosen)}`);
+    return chosen.batchSize;
+  };
+  const pixelBatchSize = batchFor(frozen ? frozen.lower : run.model, frozen ? 'the frozen part' : 'the model');
   const pixelBatches = (of: Example[]) =>
     batches(of, input, {
-      batchSize: cfg.batchSize,
+      batchSize: pixelBatchSize,
       onSkip: (s) => {
         data.skipped.push(s);
         opts.onSkip?.(s);
@@ -220,8 +234,6 @@ async function predictExamples(
     input,
     metrics: { topK: cfg.topK ?? defaultTopK(run.labels.length), mistakes: cfg.mistakes },
   };
-  const cacheable = opts.cache === false ? {} : frozenPartOf(run.model, run.tl);
-  const frozen = cacheable.part;
   if (!frozen) {
     const evaluation = await evaluateModel({
       ...shared,
@@ -232,7 +244,7 @@ async function predictExamples(
     return { evaluation, cacheUnusable: cacheable.reason };
   }
   const acts = await frozenActivationBatches(frozen, examples, pixelBatches, {
-    batchSize: cfg.batchSize,
+    batchSize: batchFor(frozen.upper, 'the trained top'),
     onProgress: (done, total) => opts.onProgress?.({ stage: 'predict', done, total }),
     onWarning: opts.onWarning,
   });
@@ -248,7 +260,7 @@ async function predictExamples(
         const per = input.height * input.width * input.channels;
         const out = new Map<string, Float32Array>();
         const wanted = ids.map((id) => byId.get(id)).filter((e): e is Example => e !== undefined);
-        for await (const b of batches(wanted, input, { batchSize: cfg.batchSize })) {
+        for await (const b of batches(wanted, input, { batchSize: pixelBatchSize })) {
           b.ids.forEach((id, i) => out.set(id, b.x.slice(i * per, (i + 1) * per)));
         }
         return out;

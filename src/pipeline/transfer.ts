@@ -170,12 +170,12 @@ function activationStore(run: ClaimedRun<TransferOptions>, info: BaseInfo, ds: D
   return new ActivationStore({
     baseIdentity: baseCacheIdentity(info),
     input,
-    batchSize: run.opts.batchSize,
     useCache: run.opts.cache,
     examples: { train: examplesOf(ds, 'train'), val: examplesOf(ds, 'val'), test: examplesOf(ds, 'test') },
     onProgress: (stage, done, total) => onEvent?.({ type: 'progress', stage, done, total }),
     onSkip: (file) => onEvent?.({ type: 'skip', file }),
     onWarning: (message) => onEvent?.({ type: 'warning', message }),
+    onDetail: (message) => onEvent?.({ type: 'detail', message }),
     shouldStop: run.hooks.shouldStop,
     onStopped: run.checkpoint.stoppedOutsideTraining(run.command),
   });
