@@ -3,9 +3,10 @@
 // `tl predict`'s. Skipped without Chromium.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Browser, CHROMIUM } from './cdp';
-import { serveStatic } from './static-server';
-import { CLASSES, colourPng, makeColourFolder, makeColourRun, tempDir } from '../evaluate/fixtures';
+import { CHROMIUM } from './cdp';
+import { withBrowser } from './session';
+import { withServer } from './static-server';
+import { CLASSES, colourPng, makeColourFolder, makeColourRun } from '../evaluate/fixtures';
 import { runCli } from '../evaluate/cli-helper';
 
 const haveChromium = fs.existsSync(CHROMIUM);
@@ -17,9 +18,7 @@ const EXAMPLE = path.join(__dirname, '..', '..', 'examples', 'browser', 'index.h
 const TIMEOUT_MS = 900_000;
 
 (haveChromium ? test : test.skip)('the browser example classifies dropped images with the same top class as tl predict', async () => {
-  const work = tempDir('browser-example');
-  const browser = await Browser.launch();
-  try {
+  await withBrowser('browser-example', async (browser, work) => {
     const data = path.join(work, 'imgs');
     const runDir = path.join(work, 'run');
     await makeColourFolder(data, 1, false);
@@ -34,8 +33,7 @@ const TIMEOUT_MS = 900_000;
     const tlTop = JSON.parse(cli.stdout).predictions.map((p: { top: { label: string }[] }) => p.top[0].label);
     expect(tlTop).toEqual(['red', 'green', 'blue']);
 
-    const server = await serveStatic({ '/': EXAMPLE, '/index.html': EXAMPLE, '/tf.min.js': require.resolve('@tensorflow/tfjs/dist/tf.min.js'), '/runs/colours/': runDir, '/img/': work });
-    try {
+    await withServer({ '/': EXAMPLE, '/index.html': EXAMPLE, '/tf.min.js': require.resolve('@tensorflow/tfjs/dist/tf.min.js'), '/runs/colours/': runDir, '/img/': work }, async (server) => {
       const page = await browser.newPage();
       await page.goto(`${server.origin}/index.html?model=/runs/colours/`);
       const status = await page.evaluate<string>(`window.tlRun.then(() => document.getElementById('status').textContent)`);
@@ -64,11 +62,6 @@ const TIMEOUT_MS = 900_000;
       }
       expect(page.problems).toEqual([]);
       expect(page.requests.filter((u) => !u.startsWith(server.origin) && !u.startsWith('blob:') && !u.startsWith('data:'))).toEqual([]);
-    } finally {
-      await server.close();
-    }
-  } finally {
-    await browser.close();
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+    });
+  });
 }, TIMEOUT_MS);

@@ -42,3 +42,13 @@ export async function serveStatic(routes: Record<string, string>): Promise<Stati
     },
   };
 }
+
+/** Runs `fn` with a server on `routes`, closing it afterwards whatever happens. */
+export async function withServer<T>(routes: Record<string, string>, fn: (server: StaticServer) => Promise<T>): Promise<T> {
+  const server = await serveStatic(routes);
+  try {
+    return await fn(server);
+  } finally {
+    await server.close();
+  }
+}

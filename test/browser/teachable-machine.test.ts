@@ -3,12 +3,13 @@
 // gives the same top class as `tl predict`. Skipped without Chromium.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Browser, CHROMIUM } from './cdp';
-import { serveStatic } from './static-server';
+import { CHROMIUM } from './cdp';
+import { withBrowser } from './session';
+import { withServer } from './static-server';
 import { loadTf } from '../../src/native/load';
 import { writeRunDirectory, type TlJson } from '../../src/models';
 import type { InputSpec } from '../../src/data/types';
-import { CLASSES, colourPng, tempDir } from '../evaluate/fixtures';
+import { CLASSES, colourPng } from '../evaluate/fixtures';
 import { runCli } from '../evaluate/cli-helper';
 
 const haveChromium = fs.existsSync(CHROMIUM);
@@ -36,9 +37,7 @@ async function writeColourRun(dir: string): Promise<void> {
 }
 
 (haveChromium ? test : test.skip)('tmImage.load opens a tl run and predicts the same top class as tl predict', async () => {
-  const work = tempDir('tm-browser');
-  const browser = await Browser.launch();
-  try {
+  await withBrowser('tm-browser', async (browser, work) => {
     const runDir = path.join(work, 'run');
     await writeColourRun(runDir);
     expect(fs.existsSync(path.join(runDir, 'metadata.json'))).toBe(true);
@@ -54,14 +53,13 @@ async function writeColourRun(dir: string): Promise<void> {
 
     const page = `<!doctype html><html><head><link rel="icon" href="data:,"><script src="/tf.min.js"></script><script src="/tm.min.js"></script></head><body>tm check</body></html>`;
     fs.writeFileSync(path.join(work, 'index.html'), page);
-    const server = await serveStatic({
+    await withServer({
       '/index.html': path.join(work, 'index.html'),
       '/tf.min.js': require.resolve('@tensorflow/tfjs/dist/tf.min.js'),
       '/tm.min.js': require.resolve('@teachablemachine/image/dist/teachablemachine-image.min.js'),
       '/run/': runDir,
       '/img/': work,
-    });
-    try {
+    }, async (server) => {
       const tab = await browser.newPage();
       await tab.goto(`${server.origin}/index.html`);
       const result = await tab.evaluate<{ labels: string[]; top: string[] }>(`(async () => {
@@ -80,11 +78,6 @@ async function writeColourRun(dir: string): Promise<void> {
       expect(result.labels).toEqual(CLASSES);
       expect(result.top).toEqual(tlTop);
       expect(tab.problems).toEqual([]);
-    } finally {
-      await server.close();
-    }
-  } finally {
-    await browser.close();
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+    });
+  });
 }, TIMEOUT_MS);
