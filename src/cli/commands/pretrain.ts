@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { Output } from '../output';
 import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
 import { SCRATCH_RULE } from '../../train/step-budget';
+import { teachableMachineLine, teachableMachineNote } from '../teachable-machine-line';
 import { addTrainingOptions, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary, savedModelLine } from '../training-flags';
 import { FLAG_CEILINGS, positiveDecimal, wholeNumber } from '../flag-values';
 import { PRETRAIN_DEFAULTS } from '../../defaults';
@@ -42,13 +43,13 @@ async function runPretrain(flags: PretrainFlags, verbose: boolean): Promise<void
     );
     const m = result.metrics;
     if (out.json) {
-      out.result({ outDir: result.outDir, arch: result.arch, classes: result.classes, metrics: m, phases: result.phases, seconds: result.seconds, savedModelCheck: result.savedModelCheck });
+      out.result({ outDir: result.outDir, arch: result.arch, classes: result.classes, metrics: m, phases: result.phases, seconds: result.seconds, savedModelCheck: result.savedModelCheck, teachableMachine: teachableMachineNote(result.outDir) });
       return;
     }
     out.info(
       `\n${out.c.green('Done')} in ${result.seconds.toFixed(0)} s: ${result.arch} on ${result.classes.length} classes, ` +
         accuracySummary(m) +
-        `.\n${savedModelLine(result.outDir, result.savedModelCheck)}\nNext: tl transfer --base ${result.outDir} --data <your images> --out <dir>   or   tl evaluate --model ${result.outDir}`,
+        `.\n${savedModelLine(result.outDir, result.savedModelCheck)}${teachableMachineLine(result.outDir)}\nNext: tl transfer --base ${result.outDir} --data <your images> --out <dir>   or   tl evaluate --model ${result.outDir}`,
     );
   } finally {
     interrupt.dispose();

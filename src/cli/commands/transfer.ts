@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { Output } from '../output';
 import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
+import { teachableMachineLine, teachableMachineNote } from '../teachable-machine-line';
 import { addTrainingOptions, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary, savedModelLine } from '../training-flags';
 import { FLAG_CEILINGS, positiveDecimal, wholeNumber, wholeNumberOrAuto } from '../flag-values';
 import { TRANSFER_DEFAULTS } from '../../defaults';
@@ -74,11 +75,11 @@ async function runTransfer(flags: TransferFlags, verbose: boolean): Promise<void
     );
     const m = r.metrics;
     if (out.json) {
-      out.result({ outDir: r.outDir, base: r.base, cutLayer: r.cutLayer, unfreezeFrom: r.unfreezeFrom, classes: r.classes, phases: r.phases, metrics: m, cache: r.cache, seconds: r.seconds, savedModelCheck: r.savedModelCheck });
+      out.result({ outDir: r.outDir, base: r.base, cutLayer: r.cutLayer, unfreezeFrom: r.unfreezeFrom, classes: r.classes, phases: r.phases, metrics: m, cache: r.cache, seconds: r.seconds, savedModelCheck: r.savedModelCheck, teachableMachine: teachableMachineNote(r.outDir) });
       return;
     }
     out.info(
-      `\n${out.c.green('Done')} in ${r.seconds.toFixed(0)} s: ${r.classes.length} classes, ` + accuracySummary(m) + `.\n${savedModelLine(r.outDir, r.savedModelCheck)}\nNext: tl evaluate --model ${r.outDir}   (uses the run's own test split; add --data <dir> for other images)`,
+      `\n${out.c.green('Done')} in ${r.seconds.toFixed(0)} s: ${r.classes.length} classes, ` + accuracySummary(m) + `.\n${savedModelLine(r.outDir, r.savedModelCheck)}${teachableMachineLine(r.outDir)}\nNext: tl evaluate --model ${r.outDir}   (uses the run's own test split; add --data <dir> for other images)`,
     );
   } finally {
     interrupt.dispose();
