@@ -10,6 +10,7 @@ import { registerInspect } from './commands/inspect';
 import { registerPretrain } from './commands/pretrain';
 import { registerTransfer } from './commands/transfer';
 import { registerCache } from './commands/cache';
+import { registerAssess } from './commands/assess';
 import { UsageError } from '../errors';
 // Direct paths, not the data room's index: these two modules are pure and cheap to load.
 import { configureImageLimits, MAX_IMAGE_BYTES_CEILING } from '../data/decode-config';
@@ -37,6 +38,7 @@ Examples:
   $ tl pretrain --data fashion-mnist:0-4 --out models/source
   $ tl transfer --base models/source --data fashion-mnist:5-9 --limit-per-class 20 --out runs/few
   $ tl evaluate --model runs/few --min-accuracy 0.8
+  $ tl assess --base mobilenet-v2-nsfwjs --data fashion-mnist:5-9 --limit-per-class 20
   $ tl doctor --json
 
 Exit codes: 0 ok, 1 quality gate not met, 2 usage, 3 data, 4 model, 5 native backend,
@@ -52,6 +54,7 @@ Exit codes: 0 ok, 1 quality gate not met, 2 usage, 3 data, 4 model, 5 native bac
   registerInspect(program);
   registerPretrain(program);
   registerTransfer(program);
+  registerAssess(program);
   registerCache(program);
   forEachCommand(program, (command) => {
     // Usage errors throw instead of exiting (commander's own exit code is 1, which tl keeps for a
