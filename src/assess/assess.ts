@@ -9,7 +9,7 @@ import { DataError } from '../errors';
 import type { LayersModel } from '@tensorflow/tfjs-node';
 import { dataSize, decideVerdict, inputMatch } from './conditions';
 import { candidateLayers, layerFeatures, matrixOf, pixelRows, randomCopy, type LayerFeatures } from './features';
-import { columns, crossValidate, defaultProbeConfig, type Matrix, type ProbeConfig } from './linear-probe';
+import { columns, crossValidate, defaultProbeConfig, pairedStandardError, type Matrix, type ProbeConfig, type ProbeScore } from './linear-probe';
 import { dataImageSize, trainedOnOf } from './source-task';
 import type { AssessOptions, AssessResult, LayerProbe } from './types';
 import { DATA_DEFAULTS } from '../defaults';
@@ -84,9 +84,9 @@ export async function assess(options: Partial<AssessOptions> & { base: string; d
     const hashes = rows.map((e) => e.hash);
     const cfg: ProbeConfig = { ...defaultProbeConfig(), folds: opts.folds, steps: opts.steps, seed: opts.seed };
     hooks.onStage?.(`Fitting linear probes (${cfg.folds}-fold cross-validation, ${cfg.steps} steps each)`);
-    const probes = probeLayers(layers, matrixOf(features.rows, hashes, sum(features.widths)), matrixOf(random.rows, hashes, sum(random.widths)), features, labels, ds.classes.length, cfg);
     const pixelValues = pixSpec.height * pixSpec.width * pixSpec.channels;
     const pixelScore = crossValidate(matrixOf(pixels, hashes, pixelValues), labels, ds.classes.length, cfg);
+    const probes = probeLayers(layers, matrixOf(features.rows, hashes, sum(features.widths)), matrixOf(random.rows, hashes, sum(random.widths)), features, labels, ds.classes.length, cfg, pixelScore);
 
     const decision = decideVerdict(probes, pixelScore.accuracy, size);
     return {
@@ -113,14 +113,15 @@ function sum(xs: number[]): number {
 }
 
 /** One probe per layer on the base's and the random copy's columns for that layer. */
-function probeLayers(layers: string[], base: Matrix, random: Matrix, f: LayerFeatures, labels: Int32Array, classes: number, cfg: ProbeConfig): LayerProbe[] {
+function probeLayers(layers: string[], base: Matrix, random: Matrix, f: LayerFeatures, labels: Int32Array, classes: number, cfg: ProbeConfig, pixels: ProbeScore): LayerProbe[] {
   let start = 0;
   return layers.map((layer, i) => {
     const width = f.widths[i];
     const b = crossValidate(columns(base, start, width), labels, classes, cfg);
     const r = crossValidate(columns(random, start, width), labels, classes, cfg);
     start += width;
-    return { layer, accuracy: b.accuracy, randomBase: r.accuracy, features: width, sd: b.sd };
+    const baseline = pixels.accuracy >= r.accuracy ? pixels : r;
+    return { layer, accuracy: b.accuracy, randomBase: r.accuracy, features: width, sd: b.sd, gainSe: pairedStandardError(b.correct, baseline.correct) };
   });
 }
 

@@ -75,33 +75,35 @@ export function bestProbe(probes: LayerProbe[]): LayerProbe {
 const pts = (x: number) => `${(x * 100).toFixed(1)}`;
 
 /**
- * likely: the best layer's features beat both pixels and the random copy by LIKELY_MARGIN and the
- * base has far more data; unlikely: they beat neither by UNLIKELY_MARGIN; uncertain otherwise.
+ * likely: the best layer's features beat both pixels and the random copy by LIKELY_MARGIN and by
+ * two standard errors of that gain (and the base has far more data); unlikely: the gain is under
+ * UNLIKELY_MARGIN or within one standard error of zero (no evidence the features help);
+ * uncertain in between.
  */
 export function decideVerdict(probes: LayerProbe[], pixels: number, size: DataSize): { verdict: Verdict; margin: number; best: LayerProbe; reasons: string[] } {
   const best = bestProbe(probes);
   const baseline = Math.max(pixels, best.randomBase);
   const margin = best.accuracy - baseline;
+  const se = best.gainSe;
   const against = pixels >= best.randomBase ? 'pixels' : 'a random copy of the base';
+  const figures = `${pts(best.accuracy)}% at ${best.layer} against ${pts(baseline)}%`;
   const reasons: string[] = [];
   let verdict: Verdict;
-  if (margin >= LIKELY_MARGIN) {
-    reasons.push(`the base's features beat ${against} by ${pts(margin)} points at ${best.layer} (${pts(best.accuracy)}% against ${pts(baseline)}%)`);
+  if (margin >= LIKELY_MARGIN && margin >= 2 * se) {
+    reasons.push(`the base's features beat ${against} by ${pts(margin)} points (${figures}, standard error ${pts(se)})`);
     verdict = 'likely';
     if (size.ratio !== undefined && size.ratio < FAR_MORE_DATA) {
       verdict = 'uncertain';
       reasons.push(`but the base was trained on only ${size.ratio.toFixed(1)}x as many images per class as you have`);
     }
-  } else if (margin < UNLIKELY_MARGIN) {
+  } else if (margin < Math.max(UNLIKELY_MARGIN, se)) {
     verdict = 'unlikely';
-    reasons.push(
-      margin < 0
-        ? `the base's features are worse than ${against}: ${pts(best.accuracy)}% at ${best.layer} against ${pts(baseline)}%`
-        : `the base's features are no better than ${against}: ${pts(best.accuracy)}% at ${best.layer} against ${pts(baseline)}%`,
-    );
+    const how = margin < 0 ? 'worse than' : margin < UNLIKELY_MARGIN ? 'no better than' : 'not measurably better than';
+    reasons.push(`the base's features are ${how} ${against}: ${figures} (standard error of the difference ${pts(se)})`);
   } else {
     verdict = 'uncertain';
-    reasons.push(`the base's features beat ${against} by only ${pts(margin)} points at ${best.layer} (${pts(best.accuracy)}% against ${pts(baseline)}%)`);
+    const why = margin >= LIKELY_MARGIN ? `, within two standard errors (${pts(se)} each): more images would tell` : '';
+    reasons.push(`the base's features beat ${against} by only ${pts(margin)} points${why} (${figures})`);
   }
   return { verdict, margin, best, reasons };
 }

@@ -38,6 +38,8 @@ export interface ProbeScore {
   /** standard deviation of the per-fold accuracies */
   sd: number;
   folds: number;
+  /** 1 where the row was classified correctly when held out, else 0 (for paired comparisons) */
+  correct: Uint8Array;
 }
 
 /** Fold number of each row: every class is shuffled (seeded) and dealt round-robin, so each fold holds every class. */
@@ -164,15 +166,19 @@ export function crossValidate(m: Matrix, labels: Int32Array, classes: number, cf
   const predicted = fitFolds(m, labels, fold, k, classes, cfg);
   const right = new Array<number>(k).fill(0);
   const size = new Array<number>(k).fill(0);
+  const correct = new Uint8Array(labels.length);
   for (let r = 0; r < labels.length; r++) {
     const f = fold[r];
     size[f]++;
-    if (predicted[f * labels.length + r] === labels[r]) right[f]++;
+    if (predicted[f * labels.length + r] === labels[r]) {
+      right[f]++;
+      correct[r] = 1;
+    }
   }
   const perFold = right.map((c, f) => c / size[f]);
   const mean = perFold.reduce((a, v) => a + v, 0) / k;
   const sd = Math.sqrt(perFold.reduce((a, v) => a + (v - mean) ** 2, 0) / Math.max(1, k - 1));
-  return { accuracy: right.reduce((a, b) => a + b, 0) / labels.length, sd, folds: k };
+  return { accuracy: right.reduce((a, b) => a + b, 0) / labels.length, sd, folds: k, correct };
 }
 
 /** Columns [start, start + width) of `m` as a matrix of their own. */
@@ -181,4 +187,22 @@ export function columns(m: Matrix, start: number, width: number): Matrix {
   const x = new Float32Array(m.rows * width);
   for (let r = 0; r < m.rows; r++) x.set(m.x.subarray(r * m.cols + start, r * m.cols + start + width), r * width);
   return { x, rows: m.rows, cols: width };
+}
+
+/**
+ * Standard error of the difference in accuracy between two probes scored on the same rows:
+ * sd of the per-row differences (-1, 0 or 1) over sqrt(n). Pairing removes the noise both share.
+ */
+export function pairedStandardError(a: Uint8Array, b: Uint8Array): number {
+  const n = a.length;
+  if (n < 2 || b.length !== n) return 0;
+  let sum = 0;
+  let sq = 0;
+  for (let i = 0; i < n; i++) {
+    const d = a[i] - b[i];
+    sum += d;
+    sq += d * d;
+  }
+  const mean = sum / n;
+  return Math.sqrt(Math.max(0, sq / n - mean * mean) / (n - 1));
 }

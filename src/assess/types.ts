@@ -62,6 +62,8 @@ export interface LayerProbe {
   features: number;
   /** standard deviation of the accuracy over folds */
   sd: number;
+  /** standard error of (accuracy - the better baseline's), paired over the same held-out images */
+  gainSe: number;
 }
 
 export interface AssessResult {
