@@ -54,7 +54,7 @@ export function buildAssessHtml(r: AssessResult, createdAt: Date): string {
 <h1>Will transfer help?</h1>
 <p class="sub">Base <code>${escapeHtml(r.base.ref)}</code> on ${escapeHtml(r.dataSpec)} &middot; ${escapeHtml(createdAt.toISOString())}</p>
 <div class="cards">${cards}</div>
-<div class="gate ${cls}"><b>Transfer is ${r.verdict} to help.</b>${list(r.reasons)}</div>
+<div class="gate ${cls}"><b>${r.verdict === 'uncertain' ? 'Whether transfer helps is uncertain.' : `Transfer is ${r.verdict} to help.`}</b>${list(r.reasons)}</div>
 <h2>Are the base's features useful here?</h2>
 <p>A linear probe (logistic regression on standardized features, ${r.probe.folds}-fold cross-validated on ${r.probe.images} training images, ${r.probe.steps} full-batch steps) at each cut layer, against the same probe on raw pixels and on a copy of the base with fresh random weights.</p>
 ${probeTable(r)}

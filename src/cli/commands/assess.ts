@@ -116,7 +116,9 @@ export function renderAssessment(r: AssessResult, out: Output): string[] {
     `Features ${vsPixels >= 0 ? 'beat' : 'trail'} pixels by ${points(vsPixels)} and a random copy of the base by ${points(vsRandom)}${vsRandom < 0 ? ' (trail)' : ''} at ${r.suggestedCutLayer}: ` +
       `${pct(best.accuracy)} against ${pct(r.baselines.pixels)} and ${pct(r.baselines.randomBase)}.`,
   );
-  lines.push(`Transfer is ${colour(c.bold(r.verdict))} to help${r.verdict === 'unlikely' ? '' : `; suggested cut: ${r.suggestedCutLayer}`}.`);
+  const verdict = r.verdict === 'uncertain' ? `Whether transfer helps is ${colour(c.bold('uncertain'))}` : `Transfer is ${colour(c.bold(r.verdict))} to help`;
+  lines.push(`${verdict}${r.verdict === 'unlikely' ? '' : `; suggested cut: ${r.suggestedCutLayer}`}.`);
+  if (r.reasons[0]) lines.push(c.gray(`(${r.reasons[0]})`));
   lines.push('');
   const width = Math.max(...r.probes.map((p) => p.layer.length), 'raw pixels'.length);
   lines.push(c.bold(`${'cut layer'.padEnd(width)}  probe    random   features`));
