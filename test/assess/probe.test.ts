@@ -51,3 +51,10 @@ test('an untrained cnn-small is a base whose features are no better than pixels 
   expect(r.baselines.pixels).toBeGreaterThan(0.8);
   expect(r.dataSize.base).toBeUndefined();
 });
+
+test('a layer the base does not have is a usage error naming --layers (exit 2)', async () => {
+  const { runCli } = await import('../evaluate/cli-helper');
+  const run = await runCli(['assess', '--base', path.join(tmp, 'random-base'), '--data', 'fashion-mnist:5-9', '--limit-per-class', '4', '--layers', 'conv9']);
+  expect(run.code).toBe(2);
+  expect(run.stderr).toMatch(/--layers conv9: model .* has no layer 'conv9'/);
+});
