@@ -11,8 +11,7 @@ module.exports = {
   globalSetup: '<rootDir>/test/global-setup.js',
   // Two cores: TensorFlow tests fight each other for them, so run files in sequence.
   maxWorkers: 1,
-  // Training tests on a loaded shared 2-core VM ran 5-10x slower than on a quiet one (a 12x12
-  // conv smoke test passed in 35 s, then timed out at 120 s an hour later): time-outs guard
-  // against hangs, not speed, so they are generous. Speed lives in bench/.
+  // Training tests on a loaded shared 2-core machine run 5-10x slower than on a quiet one:
+  // time-outs guard against hangs, not speed, so they are generous. Speed lives in bench/.
   testTimeout: 600000,
 };

@@ -1,11 +1,11 @@
 // Benchmark: frozen forward pass of every zoo base to its feature layer (what transfer runs on
 // each image), as tl runs it (the inference plan) and as a plain tfjs LayersModel call, in
-// images/s, and against the machine's practical FLOP bound measured in the same run (a
+// images/s at --batch and at the batch tl picks by itself, and against the machine's practical FLOP bound measured in the same run (a
 // 2048x2048 matmul). Bases whose weights are not reachable here are listed as skipped.
 //   npx ts-node --transpile-only bench/forward.ts [--batch 32] [--rounds 3] [--base NAME] [--json]
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import { loadTf } from '../src/native/load';
-import { buildInferencePlan, cutAt, listZoo, resolveBase } from '../src/models';
+import { buildInferencePlan, cutAt, inferenceBatchSize, listZoo, resolveBase } from '../src/models';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -77,6 +77,11 @@ async function main(): Promise<void> {
     const x = tf.randomUniform([BATCH, height, width, channels]);
     const plan = buildInferencePlan(body);
     const planSeconds = bestSeconds(() => plan.run(x), ROUNDS);
+    // The batch tl picks by itself (models/inference-batch.ts), timed the same way.
+    const auto = inferenceBatchSize(body).batchSize;
+    const xAuto = tf.randomUniform([auto, height, width, channels]);
+    const autoSeconds = bestSeconds(() => plan.run(xAuto), ROUNDS);
+    xAuto.dispose();
     const applySeconds = bestSeconds(() => tf.tidy(() => body.apply(x, { training: false }) as tfTypes.Tensor), ROUNDS);
     plan.dispose();
     x.dispose();
@@ -86,6 +91,8 @@ async function main(): Promise<void> {
       cut: loaded.info.featureLayer,
       batch: BATCH,
       tlImagesPerSecond: BATCH / planSeconds,
+      autoBatch: auto,
+      tlAutoImagesPerSecond: auto / autoSeconds,
       layersModelImagesPerSecond: BATCH / applySeconds,
       gflopsPerImage: flops / 1e9,
       tlGflops: (flops * BATCH) / planSeconds / 1e9,
@@ -93,7 +100,7 @@ async function main(): Promise<void> {
     };
     rows.push(row);
     say(
-      `${name} to ${row.cut}: tl ${row.tlImagesPerSecond.toFixed(1)} img/s, plain LayersModel ${row.layersModelImagesPerSecond.toFixed(1)} img/s ` +
+      `${name} to ${row.cut}: tl ${row.tlImagesPerSecond.toFixed(1)} img/s (auto batch ${auto}: ${row.tlAutoImagesPerSecond.toFixed(1)}), plain LayersModel ${row.layersModelImagesPerSecond.toFixed(1)} img/s ` +
         `(x${(applySeconds / planSeconds).toFixed(2)}); ${row.gflopsPerImage.toFixed(2)} GFLOP/img -> ${row.tlGflops.toFixed(0)} GFLOP/s, ` +
         `${((100 * row.tlGflops) / peak).toFixed(0)}% of the matmul peak`,
     );

@@ -70,14 +70,15 @@ export const PRETRAIN_DEFAULTS: Readonly<TrainingDefaults & { arch: Architecture
 };
 
 export const EVALUATE_DEFAULTS = {
-  /** images per forward pass */
-  batchSize: 32,
+  /** images per forward pass; auto: from the model's largest activation (models/inference-batch.ts) */
+  batchSize: 'auto',
   /** most-confident mistakes listed in the report */
   mistakes: 12,
 } as const;
 
 export const PREDICT_DEFAULTS = {
-  batchSize: 32,
+  /** images per forward pass; auto: from the model's largest activation */
+  batchSize: 'auto',
   /** classes listed per image */
   topK: 3,
 } as const;

@@ -5,7 +5,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runCli } from './evaluate/cli-helper';
+import { spawnSync } from 'child_process';
+import { runCli } from './helpers/cli';
 
 const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 
@@ -61,6 +62,35 @@ test('every command in the README runs and exits as documented', async () => {
     }
   } finally {
     process.chdir(saved);
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
+
+/** The ```js blocks: library examples. */
+function jsBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/^```js\n([\s\S]*?)^```/gm)].map((m) => m[1]);
+}
+
+test("the README's library example runs against this checkout's build and prints real figures", () => {
+  const blocks = jsBlocks(readme);
+  expect(blocks.length).toBeGreaterThanOrEqual(1);
+  const dist = path.join(__dirname, '..', 'dist', 'index.js');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-readme-js-'));
+  try {
+    for (const code of blocks) {
+      // The package name resolves to this checkout's compiled library (npm test compiles it first).
+      const script = code.replace(/require\('tl-transfer'\)/g, `require(${JSON.stringify(dist)})`);
+      expect(script).not.toBe(code);
+      const r = spawnSync(process.execPath, ['-e', script], { cwd: work, encoding: 'utf8', timeout: 300_000 });
+      if (r.status !== 0) throw new Error(`README example exited ${r.status}:\n${r.stderr}`);
+      expect(r.stdout).toMatch(/epoch 8: validation accuracy 0\.\d+/);
+      const test = Number(/test accuracy ([\d.]+)/.exec(r.stdout)?.[1]);
+      const evaluated = Number(/held-out test split: ([\d.]+)/.exec(r.stdout)?.[1]);
+      // evaluate on the saved test split repeats the run's own test figure.
+      expect(test).toBeGreaterThan(0.8);
+      expect(evaluated).toBeCloseTo(test, 6);
+    }
+  } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
 });

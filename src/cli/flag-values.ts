@@ -28,6 +28,11 @@ export function wholeNumber(flag: string, text: string | undefined, limits: IntL
   return n;
 }
 
+/** A whole number within limits, or 'auto' (undefined: the library chooses). */
+export function wholeNumberUnlessAuto(flag: string, text: string | undefined, limits: IntLimits = {}): number | undefined {
+  return text === undefined || text.trim() === 'auto' ? undefined : wholeNumber(flag, text, limits);
+}
+
 /** A whole number >= 0, or 'auto' (a budget in steps: train/step-budget.ts). */
 export function wholeNumberOrAuto(flag: string, text: string | undefined): number | 'auto' | undefined {
   if (text === undefined || text.trim() === 'auto') return text === undefined ? undefined : 'auto';

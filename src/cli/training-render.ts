@@ -12,8 +12,8 @@ const QUIET_MS = 1000;
 
 /**
  * In plain lines (logs, CI) per-batch lines start only once an epoch has run this long: in a
- * shorter epoch the epoch line that follows soon says as much (the main job's phase 2 epochs of
- * 1-2 s printed a batch line each before).
+ * shorter epoch the epoch line that follows soon says as much, and a log of 1-2 s epochs stays
+ * one line per epoch.
  */
 const PLAIN_QUIET_MS = 5000;
 
@@ -91,6 +91,9 @@ export function trainingRenderer(out: Output, now: () => number = Date.now): (e:
         break;
       case 'warning':
         out.warn(e.message);
+        break;
+      case 'detail':
+        out.debug(e.message);
         break;
     }
   };

@@ -76,6 +76,33 @@ export function summarise(
   droppedCrossSplit: number,
   cfg: InspectConfig,
 ): InspectReport {
+  const { counts, totals } = splitCounts(ds);
+  const sizes = imageSizes(ds, facts);
+  const totalsByClass = ds.classes.map((c) => ({ class: c, count: counts[c].total }));
+  const largest = totalsByClass.reduce((a, b) => (b.count > a.count ? b : a));
+  const smallest = totalsByClass.reduce((a, b) => (b.count < a.count ? b : a));
+  const ratio = smallest.count > 0 ? largest.count / smallest.count : Infinity;
+  const imbalance = { largest, smallest, ratio, warn: ratio >= cfg.imbalanceRatio };
+  return {
+    spec: ds.spec,
+    kind,
+    ...(ds.root ? { root: ds.root } : {}),
+    classes: ds.classes.slice(),
+    counts,
+    totals,
+    sizes,
+    skipped: ds.skipped,
+    ignoredCount: ds.ignoredCount,
+    duplicates: ds.duplicates,
+    splitConfig: ds.splitConfig,
+    droppedByLimit: ds.droppedByLimit ?? 0,
+    imbalance,
+    warnings: dataWarnings(ds, counts, imbalance, sizes, droppedCrossSplit),
+  };
+}
+
+/** Images per class and split, and the totals. */
+function splitCounts(ds: Dataset): { counts: Record<string, SplitCounts>; totals: SplitCounts } {
   const counts: Record<string, SplitCounts> = {};
   for (const c of ds.classes) counts[c] = { train: 0, val: 0, test: 0, total: 0 };
   const totals: SplitCounts = { train: 0, val: 0, test: 0, total: 0 };
@@ -86,7 +113,11 @@ export function summarise(
     totals[e.split]++;
     totals.total++;
   }
+  return { counts, totals };
+}
 
+/** Sizes, colour kinds and formats of the images (built-in sets: all the same 28x28 grey). */
+function imageSizes(ds: Dataset, facts: ReadonlyMap<string, ImageFacts>): InspectReport['sizes'] {
   const widths: number[] = [];
   const heights: number[] = [];
   const colours: Record<string, number> = {};
@@ -94,7 +125,6 @@ export function summarise(
   let sixteenBit = 0;
   let animated = 0;
   if (ds.naturalInput) {
-    // Built-in sets: every image is the same 28x28 grey.
     const n = ds.examples.length;
     widths.push(ds.naturalInput.width);
     heights.push(ds.naturalInput.height);
@@ -112,15 +142,19 @@ export function summarise(
       if (f.pages > 1) animated++;
     }
   }
+  return { images: ds.naturalInput ? ds.examples.length : widths.length, width: range(widths), height: range(heights), colours, formats, sixteenBit, animated };
+}
 
-  const totalsByClass = ds.classes.map((c) => ({ class: c, count: counts[c].total }));
-  const largest = totalsByClass.reduce((a, b) => (b.count > a.count ? b : a));
-  const smallest = totalsByClass.reduce((a, b) => (b.count < a.count ? b : a));
-  const ratio = smallest.count > 0 ? largest.count / smallest.count : Infinity;
-  const imbalance = { largest, smallest, ratio, warn: ratio >= cfg.imbalanceRatio };
-
-  const duplicates = ds.duplicates;
+/** What a user should know before training on this data, one sentence each. */
+function dataWarnings(
+  ds: Dataset,
+  counts: Record<string, SplitCounts>,
+  imbalance: InspectReport['imbalance'],
+  sizes: InspectReport['sizes'],
+  droppedCrossSplit: number,
+): string[] {
   const warnings: string[] = [];
+  const { largest, smallest, ratio } = imbalance;
   if (imbalance.warn) {
     warnings.push(
       `classes are imbalanced: "${largest.class}" has ${largest.count} images, "${smallest.class}" ${smallest.count} (${ratio.toFixed(1)}x); ` +
@@ -128,7 +162,7 @@ export function summarise(
     );
   }
   if (ds.skipped.length) warnings.push(`${ds.skipped.length} file${ds.skipped.length === 1 ? '' : 's'} cannot be used (listed under "skipped")`);
-  const crossClass = duplicates.filter((d) => d.crossClass).length;
+  const crossClass = ds.duplicates.filter((d) => d.crossClass).length;
   if (crossClass) warnings.push(`${crossClass} image${crossClass === 1 ? ' appears' : 's appear'} in more than one class; their labels contradict each other`);
   if (droppedCrossSplit) {
     warnings.push(`${droppedCrossSplit} held-out cop${droppedCrossSplit === 1 ? 'y was' : 'ies were'} dropped because an identical image is in an earlier split`);
@@ -152,25 +186,10 @@ export function summarise(
         'one image was moved to train (it may move back once the class grows)',
     );
   }
+  const { sixteenBit, animated } = sizes;
   if (sixteenBit) warnings.push(`${sixteenBit} image${sixteenBit === 1 ? ' is' : 's are'} 16-bit; they are reduced to 8 bits`);
   if (animated) warnings.push(`${animated} image${animated === 1 ? ' is' : 's are'} animated; only the first frame is used`);
-
-  return {
-    spec: ds.spec,
-    kind,
-    ...(ds.root ? { root: ds.root } : {}),
-    classes: ds.classes.slice(),
-    counts,
-    totals,
-    sizes: { images: ds.naturalInput ? ds.examples.length : widths.length, width: range(widths), height: range(heights), colours, formats, sixteenBit, animated },
-    skipped: ds.skipped,
-    ignoredCount: ds.ignoredCount,
-    duplicates,
-    splitConfig: ds.splitConfig,
-    droppedByLimit: ds.droppedByLimit ?? 0,
-    imbalance,
-    warnings,
-  };
+  return warnings;
 }
 
 function range(values: number[]): Range {

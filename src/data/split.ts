@@ -1,16 +1,16 @@
 // Stable train/val/test assignment and the few-shot training limit. Pure: items in, splits out.
 // Not here: scanning, hashing or de-duplicating files (dataset.ts does that before calling in).
 //
-// The trade-off we picked (see also the report of issue 3):
-// An image's split is a pure function of (content hash, seed, fractions): u = SHA-256(seed, hash)
-// mapped to [0,1); u < test → test, u < test+val → val, otherwise train. This is the only kind
+// The trade-off we picked:
+// An image's split is a pure function of (content hash, seed, fractions): u = unitFromKey(seed,
+// hash) in [0,1) (random.ts); u < test → test, u < test+val → val, otherwise train. This is the only kind
 // of rule under which adding images can never move an existing one (if the split of x may depend
 // on the other images, then x's split in {x} and in {x, y} could differ). It also puts identical
 // images in one split automatically, whatever their class, because they share a hash.
 // The price: per-class fractions are right only in expectation (binomial noise); a class of 20
 // with 10% test gets 0 test images about 12% of the time. Ranking a class's hashes and cutting by
-// rank would hit the fractions exactly but move existing images when new ones arrive, which the
-// issue forbids, so we did not do it.
+// rank would hit the fractions exactly but move existing images when new ones arrive, so we did not
+// do it.
 // One deliberate exception keeps tiny classes trainable: a class left with no training image gets
 // its image with the highest u moved to train (and every identical copy with it, so copies still
 // share a split). Once that class grows a training image of its own, the rescued image returns to

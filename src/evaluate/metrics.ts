@@ -1,8 +1,13 @@
 // Classification metrics as pure functions over labels and probability rows: no TensorFlow,
 // no I/O. Class indices are into the model's label list; probabilities are softmax outputs.
 
+import { calibration, type Calibration } from './calibration';
+
 /** One probability row per example, length = number of classes (a Float32Array works). */
 export type ProbabilityRows = ReadonlyArray<ArrayLike<number>>;
+
+export { calibration };
+export type { Calibration, CalibrationBin } from './calibration';
 
 export interface ClassMetrics {
   label: string;
@@ -17,22 +22,6 @@ export interface AveragedMetrics {
   precision: number;
   recall: number;
   f1: number;
-}
-
-export interface CalibrationBin {
-  /** Confidence interval (lower, upper] this bin covers. */
-  lower: number;
-  upper: number;
-  count: number;
-  /** Mean top-1 confidence and accuracy in the bin; 0 for an empty bin. */
-  confidence: number;
-  accuracy: number;
-}
-
-export interface Calibration {
-  /** Expected calibration error: sum over bins of (count / n) * |accuracy - confidence|. */
-  ece: number;
-  bins: CalibrationBin[];
 }
 
 export interface Mistake {
@@ -97,7 +86,7 @@ export function predictedClasses(probs: ProbabilityRows): number[] {
   return probs.map((row) => argmax(row));
 }
 
-function checkLengths(yTrue: ArrayLike<number>, other: { length: number }, what: string): void {
+export function checkLengths(yTrue: ArrayLike<number>, other: { length: number }, what: string): void {
   if (yTrue.length !== other.length) {
     throw new RangeError(`metrics: ${yTrue.length} true labels but ${other.length} ${what}`);
   }
@@ -162,7 +151,7 @@ export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<numbe
 }
 
 /** a / b, or 0 when b is 0 (a class never predicted has precision 0, as scikit-learn reports). */
-function ratio(a: number, b: number): number {
+export function ratio(a: number, b: number): number {
   return b === 0 ? 0 : a / b;
 }
 
@@ -203,34 +192,6 @@ export function averages(perClass: ClassMetrics[], predictedCounts: number[]): {
     }
   }
   return { macro, weighted };
-}
-
-/**
- * Expected calibration error over `numBins` equal-width bins of top-1 confidence; bin b covers
- * (b/numBins, (b+1)/numBins], and a confidence of exactly 0 falls into the first bin.
- */
-export function calibration(yTrue: ArrayLike<number>, probs: ProbabilityRows, numBins = 15): Calibration {
-  checkLengths(yTrue, probs, 'probability rows');
-  const count = new Array<number>(numBins).fill(0);
-  const confSum = new Array<number>(numBins).fill(0);
-  const correct = new Array<number>(numBins).fill(0);
-  for (let i = 0; i < yTrue.length; i++) {
-    const pred = argmax(probs[i]);
-    const conf = probs[i][pred];
-    const b = Math.min(numBins - 1, Math.max(0, Math.ceil(conf * numBins) - 1));
-    count[b]++;
-    confSum[b] += conf;
-    if (pred === yTrue[i]) correct[b]++;
-  }
-  const n = yTrue.length;
-  let ece = 0;
-  const bins: CalibrationBin[] = count.map((k, b) => {
-    const confidence = ratio(confSum[b], k);
-    const acc = ratio(correct[b], k);
-    if (n > 0) ece += (k / n) * Math.abs(acc - confidence);
-    return { lower: b / numBins, upper: (b + 1) / numBins, count: k, confidence, accuracy: acc };
-  });
-  return { ece, bins };
 }
 
 /**

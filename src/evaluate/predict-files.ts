@@ -5,18 +5,20 @@ import type * as tfTypes from '@tensorflow/tfjs-node';
 import { decodeImageBytes, defaultDecodeConfig, preprocessInto, probeImageBytes, readImageFile } from '../data';
 import type { Batch, InputSpec, SkippedFile } from '../data';
 import { PREDICT_DEFAULTS } from '../defaults';
+import { inferenceBatchSize } from '../models/inference-batch';
 import { checkModelShapes } from './labels';
 import { predictBatches, topPredictions, TopPrediction } from './runner';
 
 export interface PredictConfig {
-  batchSize: number;
+  /** images per forward pass; undefined: from the model's largest activation (models/inference-batch.ts) */
+  batchSize?: number;
   topK: number;
   /** files decoded at once; sharp decodes on its own threads */
   concurrency: number;
 }
 
 export function defaultPredictConfig(): PredictConfig {
-  return { batchSize: PREDICT_DEFAULTS.batchSize, topK: PREDICT_DEFAULTS.topK, concurrency: 4 };
+  return { batchSize: undefined, topK: PREDICT_DEFAULTS.topK, concurrency: 4 };
 }
 
 export interface FilePrediction {
@@ -39,7 +41,7 @@ export async function fileToModelInput(file: string, input: InputSpec): Promise<
 }
 
 /** Batches of decoded files; the next batch decodes while the model works on the current one. */
-export function fileBatches(files: string[], input: InputSpec, cfg: PredictConfig, onSkip?: (s: SkippedFile) => void): AsyncIterable<Batch> {
+export function fileBatches(files: string[], input: InputSpec, cfg: PredictConfig & { batchSize: number }, onSkip?: (s: SkippedFile) => void): AsyncIterable<Batch> {
   const per = input.height * input.width * input.channels;
   const build = async (slice: string[]): Promise<Batch | undefined> => {
     const decoded: (Float32Array | undefined)[] = new Array(slice.length);
@@ -96,7 +98,8 @@ export async function* predictFiles(
   files: string[],
   opts: Partial<PredictConfig> & { onSkip?: (s: SkippedFile) => void } = {},
 ): AsyncGenerator<FilePrediction[]> {
-  const cfg: PredictConfig = { ...defaultPredictConfig(), ...opts };
+  const given: PredictConfig = { ...defaultPredictConfig(), ...opts };
+  const cfg = { ...given, batchSize: given.batchSize ?? inferenceBatchSize(model).batchSize };
   if (!(Number.isInteger(cfg.batchSize) && cfg.batchSize > 0)) throw new RangeError(`batchSize must be a positive integer, got ${cfg.batchSize}`);
   checkModelShapes(model.inputs[0].shape, model.outputs[0].shape, input, labels.length, 'predict');
   for await (const pb of predictBatches(model, fileBatches(files, input, cfg, opts.onSkip))) {

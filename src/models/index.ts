@@ -20,3 +20,4 @@ export { loadZoo, findZooModel, zooModelUrl, ZOO_FILE } from './zoo';
 export type { Zoo, ZooModel, ZooAlias, TrainedOn } from './zoo';
 export type { ProgressEvent } from './cache';
 export { buildInferencePlan, type InferencePlan } from './inference-plan';
+export { inferenceBatchSize, describeInferenceBatch, type InferenceBatch } from './inference-batch';

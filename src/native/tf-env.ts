@@ -17,16 +17,16 @@ export interface AllocatorSetting {
  * - TF_CPU_ALLOCATOR_USE_BFC=true: TensorFlow's default CPU allocator maps and page-faults a fresh
  *   buffer for every large op output; at batch 32 through MobileNetV2 that made element-wise ops
  *   cost more than the convolutions (5 img/s against 71 img/s with BFC, identical outputs).
- * - TF_CPP_MIN_LOG_LEVEL=2 and TF_ENABLE_ONEDNN_OPTS=0 (unless verbose): TF_ENABLE_ONEDNN_OPTS=0
- *   is what silences the oneDNN banner, which absl prints before the log level takes effect.
+ * - TF_ENABLE_ONEDNN_OPTS=0, always (--verbose included: it must not change what is computed).
+ *   With oneDNN, tfjs's op-by-op LayersModel calls ran about 6x slower here (every op converts its
+ *   layout), and results differ in the last bits; it is also what prints oneDNN's banner.
+ * - TF_CPP_MIN_LOG_LEVEL=2 unless verbose: TensorFlow's start-up logs only with --verbose.
  */
 export function tensorFlowEnv(env: NodeJS.ProcessEnv, verbose: boolean): AllocatorSetting {
   const userValue = env[BFC_ALLOCATOR_ENV];
   if (userValue === undefined) env[BFC_ALLOCATOR_ENV] = 'true';
-  if (!verbose) {
-    if (env.TF_CPP_MIN_LOG_LEVEL === undefined) env.TF_CPP_MIN_LOG_LEVEL = '2';
-    if (env.TF_ENABLE_ONEDNN_OPTS === undefined) env.TF_ENABLE_ONEDNN_OPTS = '0';
-  }
+  if (env.TF_ENABLE_ONEDNN_OPTS === undefined) env.TF_ENABLE_ONEDNN_OPTS = '0';
+  if (!verbose && env.TF_CPP_MIN_LOG_LEVEL === undefined) env.TF_CPP_MIN_LOG_LEVEL = '2';
   return allocatorSetting(env[BFC_ALLOCATOR_ENV] as string, userValue === undefined ? 'tl' : 'user');
 }
 

@@ -5,6 +5,7 @@
 // kept per cut point.
 import type { LayersModel } from '@tensorflow/tfjs-node';
 import { batches, type Example, type InputSpec, type SkippedFile } from '../data';
+import { describeInferenceBatch, inferenceBatchSize } from '../models';
 import { activationBatches, computeActivations, type ActivationResult, type MemoryFeed } from '../train';
 
 export type SplitPart = 'train' | 'val' | 'test';
@@ -29,12 +30,13 @@ export interface ActivationStoreOptions {
   /** baseCacheIdentity of the resolved base */
   baseIdentity: string;
   input: InputSpec;
-  batchSize: number;
   useCache: boolean;
   examples: Record<SplitPart, Example[]>;
   onProgress?: (stage: string, done: number, total: number) => void;
   onSkip?: (file: SkippedFile) => void;
   onWarning?: (message: string) => void;
+  /** told the batch size each pass through a frozen part runs at */
+  onDetail?: (message: string) => void;
   shouldStop?: () => boolean;
   /** turns an interruption outside training into the run's checkpoint error */
   onStopped?: (err: unknown) => never;
@@ -62,9 +64,15 @@ export class ActivationStore {
     if (known) return feedOf(known);
     const below = from ? this.rows.get(key(from.below, split)) : undefined;
     if (from && !below) throw new Error(`internal: activations at ${from.below} for ${split} are not computed yet`);
-    const { input, batchSize, onSkip } = this.opts;
+    const { input, onSkip } = this.opts;
+    const model = below && from ? from.tail : part.model;
+    // Sized for the whole part even when only its tail runs: rows derived from a lower cut then
+    // equal a pass from pixels bit for bit (the batch size changes the kernels' summation order).
+    const batch = inferenceBatchSize(part.model);
+    const batchSize = batch.batchSize;
+    this.opts.onDetail?.(`activations at ${part.cutName} (${label}): inference batch ${describeInferenceBatch(batch)}`);
     const r = await computeActivations(
-      below && from ? from.tail : part.model,
+      model,
       this.opts.examples[split],
       (missing) => (below ? activationBatches(below, batchSize, missing) : batches(missing, input, { batchSize, onSkip })),
       { base: this.opts.baseIdentity, cutLayer: part.cutName, input },

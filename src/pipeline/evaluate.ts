@@ -9,6 +9,8 @@ import type { Dataset, Example, InputSpec, SkippedFile, SplitAssignmentJson, Spl
 import { EVALUATION_DIR, inferInput, parseHistoryCsv, readRunDirectory, RUN_FILES } from '../models';
 import { checkWriteTarget } from '../out-paths';
 import { EVALUATE_DEFAULTS } from '../defaults';
+import { describeInferenceBatch, inferenceBatchSize } from '../models';
+import type { LayersModel } from '@tensorflow/tfjs-node';
 import type { HistoryRow, TlJson } from '../models';
 import { writeEvaluationReport, evaluationSummary, EVALUATION_FILES } from '../report';
 import { checkThresholds, defaultTopK, evaluateModel } from '../evaluate';
@@ -16,7 +18,8 @@ import type { GateResult, Metrics, Thresholds } from '../evaluate';
 import { frozenActivationBatches, frozenPartOf } from './frozen-part';
 
 export interface EvaluateRunConfig {
-  batchSize: number;
+  /** images per forward pass; undefined: chosen per model part from its largest activation */
+  batchSize?: number;
   /** top-k accuracy to report; undefined = defaultTopK(number of classes) */
   topK?: number;
   /** how many most-confident mistakes to list */
@@ -24,7 +27,7 @@ export interface EvaluateRunConfig {
 }
 
 export function defaultEvaluateRunConfig(): EvaluateRunConfig {
-  return { batchSize: EVALUATE_DEFAULTS.batchSize, topK: undefined, mistakes: EVALUATE_DEFAULTS.mistakes };
+  return { batchSize: undefined, topK: undefined, mistakes: EVALUATE_DEFAULTS.mistakes };
 }
 
 export interface EvaluateRunOptions extends Partial<EvaluateRunConfig> {
@@ -42,6 +45,8 @@ export interface EvaluateRunOptions extends Partial<EvaluateRunConfig> {
   onSkip?: (s: SkippedFile) => void;
   /** things worth a warning line, e.g. damaged activation-cache entries that were recomputed */
   onWarning?: (message: string) => void;
+  /** details worth a line with --verbose (the inference batch sizes chosen) */
+  onDetail?: (message: string) => void;
   /**
    * For a transfer run, read the frozen base's activations from the activation cache (and fill it)
    * and run only the trained top on them; false runs the whole model on every image. Default true.
@@ -96,7 +101,7 @@ export async function evaluateRun(opts: EvaluateRunOptions): Promise<EvaluateRun
   const started = Date.now();
   const d = defaultEvaluateRunConfig();
   const cfg: EvaluateRunConfig = { batchSize: opts.batchSize ?? d.batchSize, topK: opts.topK ?? d.topK, mistakes: opts.mistakes ?? d.mistakes };
-  if (!(Number.isInteger(cfg.batchSize) && cfg.batchSize > 0)) throw new UsageError(`--batch-size must be a positive integer, got ${cfg.batchSize}`);
+  if (cfg.batchSize !== undefined && !(Number.isInteger(cfg.batchSize) && cfg.batchSize > 0)) throw new UsageError(`--batch-size must be a positive integer, got ${cfg.batchSize}`);
   if (cfg.topK !== undefined && !(Number.isInteger(cfg.topK) && cfg.topK >= 1)) throw new UsageError(`--top-k must be a whole number of at least 1, got ${cfg.topK}`);
 
   // Where the report goes is checked before any work (a path under /proc would hang the write).
@@ -114,15 +119,61 @@ export async function evaluateRun(opts: EvaluateRunOptions): Promise<EvaluateRun
   }
 }
 
-async function evaluateLoadedRun(
-  opts: EvaluateRunOptions,
-  cfg: EvaluateRunConfig,
-  run: Awaited<ReturnType<typeof readRunDirectory>>,
-  started: number,
-): Promise<EvaluateRunResult> {
+type LoadedRun = Awaited<ReturnType<typeof readRunDirectory>>;
+
+/** evaluateRun once the run is read, in run order: data, predictions, gate, report. */
+async function evaluateLoadedRun(opts: EvaluateRunOptions, cfg: EvaluateRunConfig, run: LoadedRun, started: number): Promise<EvaluateRunResult> {
   const input: InputSpec = run.tl?.input ?? inferInput(run.model, opts.model);
   opts.onProgress?.({ stage: 'load', done: 1, total: 2 });
+  const { ds, examples, dataDescription } = await evaluationData(opts, run);
+  opts.onProgress?.({ stage: 'load', done: 2, total: 2 });
 
+  const skipped: SkippedFile[] = [...ds.skipped];
+  const predicted = await predictExamples(opts, cfg, run, { input, ds, examples, skipped });
+  const { evaluation } = predicted;
+  if (evaluation.metrics.count === 0) {
+    throw new DataError(`none of the ${examples.length} images of ${dataDescription} could be decoded (first: ${skipped[0]?.id}: ${skipped[0]?.reason})`);
+  }
+
+  const gate = checkThresholds(evaluation.metrics, opts.thresholds ?? {});
+  const summaryInput = {
+    model: opts.model,
+    data: dataDescription,
+    dataSource: opts.data === undefined ? ('run-test-split' as const) : ('data-spec' as const),
+    metrics: evaluation.metrics,
+    gate,
+    skipped,
+    seconds: (Date.now() - started) / 1000,
+    createdAt: new Date(),
+  };
+  const reportDir = opts.reportDir === null ? undefined : path.resolve(opts.reportDir ?? path.join(run.dir, EVALUATION_DIR));
+  const files = reportDir
+    ? await writeReport(opts, reportDir, {
+        ...summaryInput,
+        title: `Evaluation of ${path.basename(run.dir)}`,
+        mistakeInputs: evaluation.mistakeInputs,
+        preprocessing: input.preprocessing,
+        history: readHistory(run.dir),
+        runConfig: run.tl,
+      })
+    : [];
+  return {
+    metrics: evaluation.metrics,
+    gate,
+    skipped,
+    summary: evaluationSummary(summaryInput),
+    dataDescription,
+    runDir: run.dir,
+    reportDir,
+    files,
+    seconds: (Date.now() - started) / 1000,
+    frozenActivations: predicted.frozenActivations,
+    cacheUnusable: predicted.cacheUnusable,
+  };
+}
+
+/** The images to evaluate on: the run's saved test split, or --data (all of it, or one --split). */
+async function evaluationData(opts: EvaluateRunOptions, run: LoadedRun): Promise<{ ds: Dataset; examples: Example[]; dataDescription: string }> {
   let ds: Dataset;
   let examples: Example[];
   let dataDescription: string;
@@ -143,111 +194,94 @@ async function evaluateLoadedRun(
   if (examples.length === 0) {
     throw new DataError(`${dataDescription} has no images to evaluate on`, opts.data === undefined ? 'Pass --data to evaluate on other data.' : 'Check the --data path and --split.');
   }
-  opts.onProgress?.({ stage: 'load', done: 2, total: 2 });
+  return { ds, examples, dataDescription };
+}
 
-  const skipped: SkippedFile[] = [...ds.skipped];
+/**
+ * The model's predictions and metrics on `examples`. A transfer run's frozen part gives the same
+ * activations it gave in training: they are read from the activation cache (a pass through the
+ * base costs far more than the trained top) when the run allows; otherwise the whole model runs.
+ * Undecodable images are appended to `skipped`.
+ */
+async function predictExamples(
+  opts: EvaluateRunOptions,
+  cfg: EvaluateRunConfig,
+  run: LoadedRun,
+  data: { input: InputSpec; ds: Dataset; examples: Example[]; skipped: SkippedFile[] },
+): Promise<{ evaluation: Awaited<ReturnType<typeof evaluateModel>>; frozenActivations?: EvaluateRunResult['frozenActivations']; cacheUnusable?: string }> {
+  const { input, examples } = data;
+  const cacheable = opts.cache === false ? {} : frozenPartOf(run.model, run.tl);
+  const frozen = cacheable.part;
+  const batchFor = (model: LayersModel, what: string): number => {
+    if (cfg.batchSize !== undefined) return cfg.batchSize;
+    const chosen = inferenceBatchSize(model);
+    opts.onDetail?.(`${what}: inference batch ${describeInferenceBatch(chosen)}`);
+    return chosen.batchSize;
+  };
+  const pixelBatchSize = batchFor(frozen ? frozen.lower : run.model, frozen ? 'the frozen part' : 'the model');
   const pixelBatches = (of: Example[]) =>
     batches(of, input, {
-      batchSize: cfg.batchSize,
+      batchSize: pixelBatchSize,
       onSkip: (s) => {
-        skipped.push(s);
+        data.skipped.push(s);
         opts.onSkip?.(s);
       },
     });
-  const common = {
+  const shared = {
     modelLabels: run.labels,
-    datasetClasses: ds.classes,
+    datasetClasses: data.ds.classes,
     dataName: opts.data === undefined ? 'the saved split' : `--data ${opts.data}`,
     input,
     metrics: { topK: cfg.topK ?? defaultTopK(run.labels.length), mistakes: cfg.mistakes },
   };
-  // A transfer run's frozen part gives the same activations it gave in training: read them from
-  // the cache (a pass through the base costs far more than the trained top) when the run allows.
-  const frozenOrWhy = opts.cache === false ? {} : frozenPartOf(run.model, run.tl);
-  const frozen = frozenOrWhy.part;
-  let frozenActivations: EvaluateRunResult['frozenActivations'];
-  let evaluation: Awaited<ReturnType<typeof evaluateModel>>;
-  if (frozen) {
-    const acts = await frozenActivationBatches(frozen, examples, pixelBatches, {
-      batchSize: cfg.batchSize,
-      onProgress: (done, total) => opts.onProgress?.({ stage: 'predict', done, total }),
-      onWarning: opts.onWarning,
-    });
-    frozenActivations = { fromCache: acts.fromCache, computed: acts.computed, cutLayer: frozen.key.cutLayer };
-    const byId = new Map(examples.map((e) => [e.id, e]));
-    evaluation = await evaluateModel({
-      ...common,
-      model: frozen.upper,
-      batches: acts.batches,
-      features: {
-        inputShape: run.model.inputs[0].shape,
-        // Thumbnails of the listed mistakes need their pixels: decode just those.
-        pixelsOf: async (ids) => {
-          const per = input.height * input.width * input.channels;
-          const out = new Map<string, Float32Array>();
-          const wanted = ids.map((id) => byId.get(id)).filter((e): e is Example => e !== undefined);
-          for await (const b of batches(wanted, input, { batchSize: cfg.batchSize })) {
-            b.ids.forEach((id, i) => out.set(id, b.x.slice(i * per, (i + 1) * per)));
-          }
-          return out;
-        },
-      },
-    });
-  } else {
-    evaluation = await evaluateModel({
-      ...common,
+  if (!frozen) {
+    const evaluation = await evaluateModel({
+      ...shared,
       model: run.model,
       batches: pixelBatches(examples),
       onProgress: (e) => opts.onProgress?.({ stage: 'predict', done: e.done, total: examples.length }),
     });
+    return { evaluation, cacheUnusable: cacheable.reason };
   }
-  if (evaluation.metrics.count === 0) {
-    throw new DataError(`none of the ${examples.length} images of ${dataDescription} could be decoded (first: ${skipped[0]?.id}: ${skipped[0]?.reason})`);
-  }
+  const acts = await frozenActivationBatches(frozen, examples, pixelBatches, {
+    batchSize: batchFor(frozen.upper, 'the trained top'),
+    onProgress: (done, total) => opts.onProgress?.({ stage: 'predict', done, total }),
+    onWarning: opts.onWarning,
+  });
+  const byId = new Map(examples.map((e) => [e.id, e]));
+  const evaluation = await evaluateModel({
+    ...shared,
+    model: frozen.upper,
+    batches: acts.batches,
+    features: {
+      inputShape: run.model.inputs[0].shape,
+      // Thumbnails of the listed mistakes need their pixels: decode just those.
+      pixelsOf: async (ids) => {
+        const per = input.height * input.width * input.channels;
+        const out = new Map<string, Float32Array>();
+        const wanted = ids.map((id) => byId.get(id)).filter((e): e is Example => e !== undefined);
+        for await (const b of batches(wanted, input, { batchSize: pixelBatchSize })) {
+          b.ids.forEach((id, i) => out.set(id, b.x.slice(i * per, (i + 1) * per)));
+        }
+        return out;
+      },
+    },
+  });
+  return { evaluation, frozenActivations: { fromCache: acts.fromCache, computed: acts.computed, cutLayer: frozen.key.cutLayer } };
+}
 
-  const gate = checkThresholds(evaluation.metrics, opts.thresholds ?? {});
-  const summaryInput = {
-    model: opts.model,
-    data: dataDescription,
-    dataSource: opts.data === undefined ? ('run-test-split' as const) : ('data-spec' as const),
-    metrics: evaluation.metrics,
-    gate,
-    skipped,
-    seconds: (Date.now() - started) / 1000,
-    createdAt: new Date(),
-  };
-  let files: string[] = [];
-  const reportDir = opts.reportDir === null ? undefined : path.resolve(opts.reportDir ?? path.join(run.dir, EVALUATION_DIR));
-  if (reportDir) {
-    opts.onProgress?.({ stage: 'report', done: 0, total: 1 });
-    try {
-      files = await writeEvaluationReport(reportDir, {
-        ...summaryInput,
-        title: `Evaluation of ${path.basename(run.dir)}`,
-        mistakeInputs: evaluation.mistakeInputs,
-        preprocessing: input.preprocessing,
-        history: readHistory(run.dir),
-        runConfig: run.tl,
-      });
-    } catch (err) {
-      if (err instanceof ModelError) throw err; // a damaged history.csv names itself
-      throw new UsageError(`could not write the report into ${reportDir}: ${(err as Error).message}`, 'Choose a writable --report folder.');
-    }
-    opts.onProgress?.({ stage: 'report', done: 1, total: 1 });
+/** The report files (report.html, metrics.json, charts) in `reportDir`; a write failure names the folder. */
+async function writeReport(opts: EvaluateRunOptions, reportDir: string, report: Parameters<typeof writeEvaluationReport>[1]): Promise<string[]> {
+  opts.onProgress?.({ stage: 'report', done: 0, total: 1 });
+  let files: string[];
+  try {
+    files = await writeEvaluationReport(reportDir, report);
+  } catch (err) {
+    if (err instanceof ModelError) throw err; // a damaged history.csv names itself
+    throw new UsageError(`could not write the report into ${reportDir}: ${(err as Error).message}`, 'Choose a writable --report folder.');
   }
-  return {
-    metrics: evaluation.metrics,
-    gate,
-    skipped,
-    summary: evaluationSummary(summaryInput),
-    dataDescription,
-    runDir: run.dir,
-    reportDir,
-    files,
-    seconds: (Date.now() - started) / 1000,
-    frozenActivations,
-    cacheUnusable: frozenOrWhy.part ? undefined : frozenOrWhy.reason,
-  };
+  opts.onProgress?.({ stage: 'report', done: 1, total: 1 });
+  return files;
 }
 
 /**

@@ -9,6 +9,8 @@ export type PipelineEvent =
   | { type: 'batch'; event: BatchEvent }
   | { type: 'epoch'; row: HistoryRow; event: EpochEvent }
   | { type: 'skip'; file: SkippedFile }
-  | { type: 'warning'; message: string };
+  | { type: 'warning'; message: string }
+  /** a detail worth a line with --verbose only (e.g. the inference batch size chosen) */
+  | { type: 'detail'; message: string };
 
 export type PipelineListener = (e: PipelineEvent) => void;

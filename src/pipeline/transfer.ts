@@ -2,46 +2,23 @@
 // cached activations; phase 2 unfreezes the top of the base and fine-tunes it (and the head) at a
 // lower rate on cached activations of the still-frozen layers below. BatchNormalization layers of
 // the base run in inference mode throughout (the train room applies the base with training:false).
-import { examplesOf, type AugmentConfig, type Dataset, type InputSpec, type ResizeMode } from '../data';
-import { buildHead, cutAt, defaultHeadConfig, resolveBase, stackModels, writeRunDirectory, type HeadConfig, type SavedModelCheck } from '../models';
-import {
-  baseCacheIdentity,
-  runKeyOf,
-  runPhases,
-  tensorBoardLogger,
-  type Auto,
-  type ClassWeightSpec,
-  type HistoryRow,
-  type OptimizerKind,
-  type PhasePlan,
-  type PhaseSummary,
-  type ScheduleKind,
-} from '../train';
-import { DataError } from '../errors';
-import { loadDataWithEvents, measureChain, resultOptions, runCheckpoint, reloadSample, runRecords, splitCounts, stripUndefined, TL_VERSION, type RunCheckpoint, type RunMetrics } from './common';
 import type { LayersModel } from '@tensorflow/tfjs-node';
-import { ActivationStore, type FrozenPart } from './activation-store';
-import { fineTuneSplit, phaseLengths, transferPhasePlans, type PhaseLengths } from './transfer-phases';
-import type { PipelineListener } from './events';
+import { examplesOf, type Dataset, type InputSpec, type ResizeMode } from '../data';
+import { buildHead, cutAt, defaultHeadConfig, resolveBase, stackModels, type BaseInfo, type HeadConfig, type SavedModelCheck } from '../models';
+import { baseCacheIdentity, type Auto, type HistoryRow, type PhaseSummary } from '../train';
 import { DATA_DEFAULTS, TRANSFER_DEFAULTS } from '../defaults';
-import { refuseUntrained, withClaimedOutput } from './run-output';
+import { ActivationStore, type FrozenPart } from './activation-store';
+import type { PipelineListener } from './events';
+import { loadRunData, splitCounts } from './run-data';
+import { measureChain, publishRun, runWithClaimedOutput, trainPhases, withDefaults, type ClaimedRun, type RunBasics, type RunHooks, type RunMetrics } from './run-skeleton';
+import { fineTuneSplit, phaseLengths, transferPhasePlans, type PhaseLengths } from './transfer-phases';
 
-export interface TransferOptions {
+/** Phase 1 is described by the basics (epochs, lr, patience); phase 2 and the cut by the rest. */
+export interface TransferOptions extends RunBasics {
   base: string;
-  data: string;
-  out: string;
-  overwrite: boolean;
   /** Layer to cut the base at; default: the base's feature layer (zoo or tl.json). */
   cutLayer?: string;
   head: HeadConfig;
-  /** Phase 1; 'auto': a budget in optimizer steps (HEAD_RULE in train/step-budget.ts). */
-  epochs: Auto<number>;
-  batchSize: number;
-  lr: number;
-  optimizer: OptimizerKind;
-  schedule: ScheduleKind;
-  /** Early-stopping patience in epochs; 'auto': phase 1 by steps (step-budget.ts), phase 2 uses 5. */
-  patience: Auto<number>;
   /** Phase 2 epochs, 0 skips it; 'auto': FINE_TUNE_RULE in train/step-budget.ts. */
   fineTuneEpochs: Auto<number>;
   /** Default lr / 10. */
@@ -50,17 +27,8 @@ export interface TransferOptions {
   unfreezeFrom?: string;
   /** ... or the top K layers of the cut base. */
   fineTuneLayers: number;
-  seed: number;
-  valSplit: number;
-  testSplit: number;
-  limitPerClass?: number;
-  augment?: AugmentConfig;
+  /** default: what the base expects */
   resize?: ResizeMode;
-  classWeights: ClassWeightSpec;
-  labelSmoothing: number;
-  tensorboard?: string;
-  /** Continue from the checkpoint of an interrupted run with this --out. */
-  resume: boolean;
   /** Activation cache on disk (off: compute every time). */
   cache: boolean;
 }
@@ -85,31 +53,19 @@ export interface TransferResult {
   savedModelCheck?: SavedModelCheck;
 }
 
-export async function transfer(
-  options: Partial<TransferOptions> & { base: string; data: string; out: string },
-  hooks: { onEvent?: PipelineListener; shouldStop?: () => boolean } = {},
-): Promise<TransferResult> {
-  const opts = { ...defaultTransferOptions(), ...stripUndefined(options) } as TransferOptions;
-  refuseUntrained([['--epochs', opts.epochs], ['--fine-tune-epochs', opts.fineTuneEpochs]]);
-  return withClaimedOutput(opts, hooks.onEvent, (dataPaths) => transferClaimed(opts, hooks, dataPaths));
+export async function transfer(options: Partial<TransferOptions> & { base: string; data: string; out: string }, hooks: RunHooks = {}): Promise<TransferResult> {
+  const opts = withDefaults<TransferOptions>({ ...defaultTransferOptions(), base: options.base, data: options.data, out: options.out }, options);
+  return runWithClaimedOutput('transfer', opts, [['--epochs', opts.epochs], ['--fine-tune-epochs', opts.fineTuneEpochs]], hooks, transferClaimed);
 }
 
 /**
- * transfer() once --out is claimed (checked and locked), in run order: checkpoint, base, data, cut
- * and head, phase plans, training, measurement on the activations below the trained part, and the
- * run directory.
+ * transfer() once --out is claimed, in run order: base, data, cut and head, phase plans,
+ * training, measurement on the activations below the trained part, and the run directory.
  */
-async function transferClaimed(opts: TransferOptions, hooks: { onEvent?: PipelineListener; shouldStop?: () => boolean }, dataPaths: string[]): Promise<TransferResult> {
-  const onEvent = hooks.onEvent;
-  const t0 = Date.now();
-  const checkpoint = runCheckpoint(opts.out);
-  const resume = await checkpoint.toResume(opts.resume);
-
-  onEvent?.({ type: 'stage', message: `Loading base ${opts.base}` });
-  const { model: baseModel, info } = await resolveBase(opts.base, {
-    // 'load' is an offline base read from an installed package: nothing is downloaded.
-    onProgress: (e) => onEvent?.({ type: 'progress', stage: `${e.stage === 'load' ? 'Loading' : 'Downloading'} ${opts.base}`, done: e.done, total: e.total }),
-  });
+async function transferClaimed(run: ClaimedRun<TransferOptions>): Promise<TransferResult> {
+  const { opts } = run;
+  const onEvent = run.hooks.onEvent;
+  const { model: baseModel, info } = await loadBase(opts.base, onEvent);
   // Models whose weights this run owns; the cut body, split parts and stacked model share them.
   const owned: LayersModel[] = [baseModel];
   try {
@@ -123,23 +79,10 @@ async function transferClaimed(opts: TransferOptions, hooks: { onEvent?: Pipelin
     owned.push(head);
 
     const lengths = phaseLengths(opts, counts.train);
-    if (lengths.phase1.reason) onEvent?.({ type: 'stage', message: `Phase 1 length (${lengths.phase1.reason})` });
-    if (lengths.phase2.epochs > 0 && lengths.phase2.reason) onEvent?.({ type: 'stage', message: `Phase 2 length (${lengths.phase2.reason})` });
+    for (const [n, l] of [lengths.phase1, lengths.phase2].entries()) if (l.reason && l.epochs > 0) onEvent?.({ type: 'stage', message: `Phase ${n + 1} length (${l.reason})` });
     const fineTune = lengths.phase2.epochs > 0 ? fineTuneSplit(cut.body, opts) : undefined;
 
-    const onSkip = (file: { id: string; reason: string }) => onEvent?.({ type: 'skip', file });
-    const store = new ActivationStore({
-      baseIdentity: baseCacheIdentity(info),
-      input,
-      batchSize: opts.batchSize,
-      useCache: opts.cache,
-      examples: { train: examplesOf(ds, 'train'), val: examplesOf(ds, 'val'), test: examplesOf(ds, 'test') },
-      onProgress: (stage, done, total) => onEvent?.({ type: 'progress', stage, done, total }),
-      onSkip,
-      onWarning: (message) => onEvent?.({ type: 'warning', message }),
-      shouldStop: hooks.shouldStop,
-      onStopped: checkpoint.stoppedOutsideTraining('transfer'),
-    });
+    const store = activationStore(run, info, ds, input);
     const plans = transferPhasePlans({
       settings: opts,
       lengths,
@@ -149,14 +92,14 @@ async function transferClaimed(opts: TransferOptions, hooks: { onEvent?: Pipelin
       store,
       trainExamples: examplesOf(ds, 'train'),
       input,
-      onSkip,
+      onSkip: (file) => onEvent?.({ type: 'skip', file }),
       onWarning: (message) => onEvent?.({ type: 'warning', message }),
       onStage: (message) => onEvent?.({ type: 'stage', message }),
     });
-
-    const tTrain = Date.now();
-    const result = await trainTransferPhases(plans, { opts, ds, baseIdentity: baseCacheIdentity(info), unfreezeFrom: fineTune?.unfreezeFrom, resume, checkpoint, hooks });
-    const trainSeconds = (Date.now() - tTrain) / 1000;
+    const trained = await trainPhases(run, plans, {
+      identity: { kind: 'transfer', base: baseCacheIdentity(info), data: opts.data, classes: ds.classes },
+      title: (phase) => (phase === 1 ? 'training the new head on the frozen base' : `fine-tuning the base from ${fineTune?.unfreezeFrom} up, at a lower learning rate`),
+    });
 
     // Measured on the activations below the trained part (BN in inference mode, so identical to
     // the whole model): no second pass through the frozen layers, and the test split's
@@ -172,47 +115,46 @@ async function transferClaimed(opts: TransferOptions, hooks: { onEvent?: Pipelin
       ...(fineTune ? { phase2: store.countsAt(fineTune.cutName) } : {}),
       bypassed: Boolean(opts.augment),
     };
-    const { split, extraFiles } = await runRecords(ds, opts, result.history, onEvent);
-    const seconds = (Date.now() - t0) / 1000;
-    const written = await writeRunDirectory(
-      opts.out,
-      {
-        model: stackModels(cut.body, head, 'tl_transfer'),
-        labels: ds.classes,
-        reloadSample: await reloadSample(ds, input),
-        tl: {
-          tlVersion: TL_VERSION,
-          kind: 'transfer',
-          base: opts.base,
-          baseInfo: info,
-          cutLayer: cut.cutLayer,
-          unfreezeFrom: fineTune?.unfreezeFrom,
-          // A later transfer from this run cuts below the new head: the pooled base features.
-          featureLayer: cut.body.layers[cut.body.layers.length - 1].name,
-          input,
-          split,
-          config: effectiveConfig(opts, lengths),
-          timings: { trainSeconds, totalSeconds: seconds },
-          cache,
-          skipped: ds.skipped,
-        },
-        metrics: { ...metrics, phases: result.phases },
-        history: result.history,
-        extraFiles,
+    const published = await publishRun(run, {
+      model: stackModels(cut.body, head, 'tl_transfer'),
+      ds,
+      input,
+      tl: {
+        kind: 'transfer',
+        base: opts.base,
+        baseInfo: info,
+        cutLayer: cut.cutLayer,
+        unfreezeFrom: fineTune?.unfreezeFrom,
+        // A later transfer from this run cuts below the new head: the pooled base features.
+        featureLayer: cut.body.layers[cut.body.layers.length - 1].name,
+        input,
+        config: effectiveConfig(opts, lengths),
+        timings: { trainSeconds: trained.seconds },
+        cache,
+        skipped: ds.skipped,
       },
-      { overwrite: opts.overwrite || opts.resume, dataPaths },
-    );
-    checkpoint.remove();
-    return { outDir: opts.out, base: opts.base, cutLayer: cut.cutLayer, unfreezeFrom: fineTune?.unfreezeFrom, classes: ds.classes, metrics, phases: result.phases, history: result.history, cache, seconds, savedModelCheck: written.savedModelCheck };
+      metrics,
+      history: trained.history,
+      phases: trained.phases,
+    });
+    return { outDir: opts.out, base: opts.base, cutLayer: cut.cutLayer, unfreezeFrom: fineTune?.unfreezeFrom, classes: ds.classes, metrics, phases: trained.phases, history: trained.history, cache, ...published };
   } finally {
     disposeWeights(owned);
   }
 }
 
-/** The data with its split, refused without validation images; warns when channels differ from the base's. */
+/** The base model, from the zoo, a run directory, a model.json or a URL. */
+async function loadBase(base: string, onEvent?: PipelineListener) {
+  onEvent?.({ type: 'stage', message: `Loading base ${base}` });
+  return resolveBase(base, {
+    // 'load' is an offline base read from an installed package: nothing is downloaded.
+    onProgress: (e) => onEvent?.({ type: 'progress', stage: `${e.stage === 'load' ? 'Loading' : 'Downloading'} ${base}`, done: e.done, total: e.total }),
+  });
+}
+
+/** The data with its split; warns when its channels differ from the base's. */
 async function loadTransferData(opts: TransferOptions, input: InputSpec, onEvent?: PipelineListener): Promise<Dataset> {
-  const ds = await loadDataWithEvents(opts.data, { valSplit: opts.valSplit, testSplit: opts.testSplit, seed: opts.seed, limitPerClass: opts.limitPerClass }, onEvent);
-  if (splitCounts(ds).val === 0) throw new DataError(`no validation images in ${opts.data}`, 'raise --val-split, or add images');
+  const ds = await loadRunData(opts.data, { valSplit: opts.valSplit, testSplit: opts.testSplit, seed: opts.seed, limitPerClass: opts.limitPerClass }, onEvent);
   if (ds.naturalInput && ds.naturalInput.channels !== input.channels) {
     onEvent?.({
       type: 'warning',
@@ -222,40 +164,21 @@ async function loadTransferData(opts: TransferOptions, input: InputSpec, onEvent
   return ds;
 }
 
-/** Runs the phases with checkpoints, TensorBoard and progress events; throws if interrupted. */
-async function trainTransferPhases(
-  plans: PhasePlan[],
-  ctx: { opts: TransferOptions; ds: Dataset; baseIdentity: string; unfreezeFrom?: string; resume: Awaited<ReturnType<RunCheckpoint['toResume']>>; checkpoint: RunCheckpoint; hooks: { onEvent?: PipelineListener; shouldStop?: () => boolean } },
-): Promise<Awaited<ReturnType<typeof runPhases>>> {
-  const { opts, hooks, checkpoint } = ctx;
-  const onEvent = hooks.onEvent;
-  const tb = opts.tensorboard ? tensorBoardLogger(opts.tensorboard) : undefined;
-  const result = await runPhases(plans, {
-    fit: { batchSize: opts.batchSize, seed: opts.seed, labelSmoothing: opts.labelSmoothing, classWeights: opts.classWeights },
-    runKey: runKeyOf({ kind: 'transfer', base: ctx.baseIdentity, data: opts.data, classes: ctx.ds.classes, opts: resultOptions(opts) }),
-    resume: ctx.resume,
-    hooks: {
-      onBatch: (event) => onEvent?.({ type: 'batch', event }),
-      onEpoch: (row, event) => {
-        tb?.onEpoch(row, event);
-        onEvent?.({ type: 'epoch', row, event });
-      },
-      onCheckpoint: (ckpt) => checkpoint.write(ckpt),
-      shouldStop: hooks.shouldStop,
-    },
-    onPhaseStart: (phase, config, resumed) =>
-      onEvent?.({
-        type: 'phase',
-        phase,
-        phases: plans.length,
-        title: phase === 1 ? 'training the new head on the frozen base' : `fine-tuning the base from ${ctx.unfreezeFrom} up, at a lower learning rate`,
-        config,
-        resumed,
-      }),
+/** The activation rows of this run's images, in memory and in the on-disk cache (unless --no-cache). */
+function activationStore(run: ClaimedRun<TransferOptions>, info: BaseInfo, ds: Dataset, input: InputSpec): ActivationStore {
+  const onEvent = run.hooks.onEvent;
+  return new ActivationStore({
+    baseIdentity: baseCacheIdentity(info),
+    input,
+    useCache: run.opts.cache,
+    examples: { train: examplesOf(ds, 'train'), val: examplesOf(ds, 'val'), test: examplesOf(ds, 'test') },
+    onProgress: (stage, done, total) => onEvent?.({ type: 'progress', stage, done, total }),
+    onSkip: (file) => onEvent?.({ type: 'skip', file }),
+    onWarning: (message) => onEvent?.({ type: 'warning', message }),
+    onDetail: (message) => onEvent?.({ type: 'detail', message }),
+    shouldStop: run.hooks.shouldStop,
+    onStopped: run.checkpoint.stoppedOutsideTraining(run.command),
   });
-  tb?.close();
-  if (result.interrupted) throw checkpoint.interrupted('transfer');
-  return result;
 }
 
 /** The settings as run: 'auto' resolved to the numbers the phases ran with. */

@@ -103,3 +103,13 @@ export async function readCheckpoint(file: string): Promise<TrainCheckpoint> {
   }
   return decodeCheckpoint(buf, file);
 }
+
+/** Refuses a checkpoint written by a run with other settings or data (the one place this is checked). */
+export function checkResumable(resume: TrainCheckpoint | null, runKey: string): void {
+  if (resume && resume.runKey !== runKey) {
+    throw new UsageError(
+      'the checkpoint belongs to a run with different settings or data',
+      'Resume with exactly the flags and data of the interrupted run, or start a new run.',
+    );
+  }
+}

@@ -4,7 +4,8 @@ import * as crypto from 'crypto';
 import { defaultEarlyStoppingConfig } from './early-stopping';
 import { defaultOptimizerConfig } from './optimizer';
 import { defaultScheduleConfig, type ScheduleKind } from './schedule';
-import type { PhaseConfig } from './types';
+import { UsageError } from '../errors';
+import type { FitConfig, PhaseConfig, PhaseNumber } from './types';
 import type { OptimizerKind } from './optimizer';
 
 /** What a phase's settings say, in the words of the flags; unset ones take the train room's defaults. */
@@ -45,4 +46,17 @@ export function runKeyOf(value: unknown): string {
     return v;
   };
   return crypto.createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex').slice(0, 32);
+}
+
+/** Refuses fit and phase settings the loop cannot run, naming the flag where there is one. */
+export function validatePhaseSettings(phase: PhaseNumber, cfg: PhaseConfig, fit: FitConfig): void {
+  if (!(Number.isInteger(fit.batchSize) && fit.batchSize >= 1)) {
+    throw new UsageError(`batch size must be a positive integer, got ${fit.batchSize}`, 'Pass e.g. --batch-size 32.');
+  }
+  if (!(Number.isInteger(cfg.epochs) && cfg.epochs >= 0)) {
+    throw new UsageError(`phase ${phase}: epochs must be a whole number >= 0, got ${cfg.epochs}`);
+  }
+  if (!(fit.labelSmoothing >= 0 && fit.labelSmoothing < 1)) {
+    throw new UsageError(`label smoothing must be in [0, 1), got ${fit.labelSmoothing}`, 'Pass e.g. --label-smoothing 0.1.');
+  }
 }

@@ -38,20 +38,12 @@ export {
   type OptimizerKind,
   type OptimizerState,
 } from './optimizer';
-export { trainPhase, evaluateChain, type PhaseResult, type PhaseRunOptions } from './loop';
+export { trainPhase, type PhaseResult, type PhaseRunOptions } from './loop';
+export { evaluateChain } from './epoch-batches';
 export { runPhases, type PhasePlan, type RunPhasesOptions, type RunPhasesResult } from './phases';
 export { encodeCheckpoint, decodeCheckpoint, writeCheckpoint, readCheckpoint } from './checkpoint';
-export {
-  computeActivations,
-  baseCacheIdentity,
-  activationBatches,
-  activationKeyId,
-  modelFingerprint,
-  type ActivationKey,
-  type ActivationOptions,
-  type ActivationResult,
-  type CacheableExample,
-} from './activation-cache';
+export { computeActivations, activationBatches, type ActivationOptions, type ActivationResult, type CacheableExample } from './activation-cache';
+export { baseCacheIdentity, activationKeyId, modelFingerprint, type ActivationKey } from './activation-key';
 export { tensorBoardLogger, type TensorBoardLogger } from './tensorboard';
 export { stepBudget, HEAD_RULE, STREAMED_HEAD_RULE, FINE_TUNE_RULE, STREAMED_FINE_TUNE_RULE, SCRATCH_RULE, type Auto, type BudgetRule, type StepBudget } from './step-budget';
 export { yieldToEventLoop, stopAsked } from './event-loop';

@@ -8,7 +8,9 @@ import { DataError, NonFiniteError, UsageError } from '../errors';
 import { resolveClassWeights } from './class-weights';
 import { initialEarlyStoppingState, updateEarlyStopping } from './early-stopping';
 import { correctCount, crossEntropyLoss } from './loss';
-import { captureOptimizerState, makeOptimizer, restoreOptimizerState, setLearningRate, type NamedArray } from './optimizer';
+import { captureOptimizerState, disposeOptimizer, makeOptimizer, restoreOptimizerState, setLearningRate, type NamedArray } from './optimizer';
+import { validatePhaseSettings } from './config';
+import { checkResumable } from './checkpoint';
 import { deriveSeed } from '../random';
 import { learningRateAt } from './schedule';
 import { yieldToEventLoop } from './event-loop';
@@ -27,7 +29,6 @@ import type {
 } from './types';
 import { restoreWeights, snapshotWeights, type WeightList } from './weights';
 
-export { evaluateChain } from './epoch-batches';
 
 export interface PhaseRunOptions {
   fit: FitConfig;
@@ -52,16 +53,6 @@ export interface PhaseResult {
 const SEEDABLE = new Set(['Dropout', 'SpatialDropout1D']);
 /** Layer classes with randomness in training mode that take no seed. */
 const UNSEEDABLE = new Set(['GaussianNoise', 'GaussianDropout', 'AlphaDropout']);
-
-/** Refuses a checkpoint written by a run with other settings or data (the one place this is checked). */
-export function checkResumable(resume: TrainCheckpoint | null, runKey: string): void {
-  if (resume && resume.runKey !== runKey) {
-    throw new UsageError(
-      'the checkpoint belongs to a run with different settings or data',
-      'Resume with exactly the flags and data of the interrupted run, or start a new run.',
-    );
-  }
-}
 
 /**
  * Trains one phase: `cfg.epochs` epochs over `setup.train`, validating on `setup.val` after
@@ -153,7 +144,7 @@ interface PhaseRun {
 function preparePhase(phase: PhaseNumber, setup: PhaseSetup, cfg: PhaseConfig, opts: PhaseRunOptions): PhaseRun {
   const tf = loadTf();
   const { fit } = opts;
-  validateConfigs(phase, cfg, fit);
+  validatePhaseSettings(phase, cfg, fit);
   const { chain, train, val } = setup;
   checkFeed(train, chain, 'training');
   if (val) checkFeed(val, chain, 'validation');
@@ -305,23 +296,4 @@ async function checkpointOf(run: PhaseRun): Promise<TrainCheckpoint> {
     bestWeights: run.bestWeights,
     optimizer: await captureOptimizerState(run.optimizer, run.cfg.optimizer.kind),
   };
-}
-
-function validateConfigs(phase: PhaseNumber, cfg: PhaseConfig, fit: FitConfig): void {
-  if (!(Number.isInteger(fit.batchSize) && fit.batchSize >= 1)) {
-    throw new UsageError(`batch size must be a positive integer, got ${fit.batchSize}`, 'Pass e.g. --batch-size 32.');
-  }
-  if (!(Number.isInteger(cfg.epochs) && cfg.epochs >= 0)) {
-    throw new UsageError(`phase ${phase}: epochs must be a whole number >= 0, got ${cfg.epochs}`);
-  }
-  if (!(fit.labelSmoothing >= 0 && fit.labelSmoothing < 1)) {
-    throw new UsageError(`label smoothing must be in [0, 1), got ${fit.labelSmoothing}`, 'Pass e.g. --label-smoothing 0.1.');
-  }
-}
-
-/** tfjs's momentum optimizer forgets the learning-rate scalar it inherits from SGD. */
-function disposeOptimizer(optimizer: tfTypes.Optimizer): void {
-  optimizer.dispose();
-  const c = (optimizer as unknown as { c?: tfTypes.Tensor }).c;
-  if (c && !c.isDisposed) c.dispose();
 }

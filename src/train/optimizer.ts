@@ -122,3 +122,10 @@ export async function restoreOptimizerState(tf: Tf, optimizer: tfTypes.Optimizer
     }
   }
 }
+
+/** tfjs's momentum optimizer forgets the learning-rate scalar it inherits from SGD. */
+export function disposeOptimizer(optimizer: tfTypes.Optimizer): void {
+  optimizer.dispose();
+  const c = (optimizer as unknown as { c?: tfTypes.Tensor }).c;
+  if (c && !c.isDisposed) c.dispose();
+}

@@ -1,7 +1,8 @@
 // Runs the phases of a transfer run in order (1: head on the frozen base, 2: fine-tuning),
 // resuming from a checkpoint where one is given. Chains and feeds are built lazily by the
 // caller's prepare(), so a skipped or already finished phase costs nothing.
-import { checkResumable, trainPhase } from './loop';
+import { checkResumable } from './checkpoint';
+import { trainPhase } from './loop';
 import type { FitConfig, HistoryRow, PhaseConfig, PhaseNumber, PhaseSetup, PhaseSummary, TrainCheckpoint, TrainHooks } from './types';
 
 export interface PhasePlan {

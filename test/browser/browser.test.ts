@@ -9,8 +9,8 @@ import sharp from 'sharp';
 import { Browser, CHROMIUM } from './cdp';
 import { computeMetrics, checkThresholds, fileToModelInput } from '../../src/evaluate';
 import { buildEvaluationFiles } from '../../src/report';
-import { CLASSES, INPUT, colourPng, makeColourFolder, makeColourRun, tempDir } from '../evaluate/fixtures';
-import { runCli } from '../evaluate/cli-helper';
+import { CLASSES, INPUT, colourPng, makeColourFolder, makeColourRun, tempDir } from '../helpers/colour-run';
+import { runCli } from '../helpers/cli';
 
 const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium) {

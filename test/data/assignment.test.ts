@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { datasetFromAssignment, examplesOf, loadDataset, SplitAssignmentJson, writeSplitAssignment } from '../../src/data';
 import { DataError } from '../../src/errors';
-import { removeDir, tempDir, writeImage } from './fixtures';
+import { removeDir, tempDir, writeImage } from '../helpers/images';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));

@@ -3,7 +3,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { batches, Batch, Dataset, defaultAugmentConfig, InputSpec, loadDataset } from '../../src/data';
-import { removeDir, tempDir, writeImage, writeSolid, writeTruncatedJpeg } from './fixtures';
+import { removeDir, tempDir, writeImage, writeSolid, writeTruncatedJpeg } from '../helpers/images';
 
 let root: string;
 let ds: Dataset;

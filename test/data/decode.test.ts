@@ -3,7 +3,7 @@
 import * as path from 'path';
 import { decodeImageBytes, defaultDecodeConfig } from '../../src/data';
 import { convertChannels, DecodeFailure } from '../../src/data/decode';
-import { removeDir, sharp, tempDir, writePngBomb } from './fixtures';
+import { removeDir, sharp, tempDir, writePngBomb } from '../helpers/images';
 import * as fs from 'fs';
 
 const cfg = defaultDecodeConfig();

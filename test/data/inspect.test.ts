@@ -4,7 +4,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { inspectData } from '../../src/data';
-import { removeDir, tempDir, writeImage, writeText, writeTruncatedJpeg } from './fixtures';
+import { removeDir, tempDir, writeImage, writeText, writeTruncatedJpeg } from '../helpers/images';
 
 let root: string;
 

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { examplesOf, loadDataset } from '../../src/data';
 import { DataError, ExitCode, UsageError } from '../../src/errors';
-import { removeDir, tempDir, writeImage, writePngBomb, writeText, writeTruncatedJpeg } from './fixtures';
+import { removeDir, tempDir, writeImage, writePngBomb, writeText, writeTruncatedJpeg } from '../helpers/images';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadDataset } from '../../src/data';
 import { DataError } from '../../src/errors';
-import { removeDir, tempDir, writeImage, writeText } from './fixtures';
+import { removeDir, tempDir, writeImage, writeText } from '../helpers/images';
 
 let root: string;
 beforeAll(async () => {

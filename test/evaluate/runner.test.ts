@@ -7,8 +7,8 @@ import { loadTf } from '../../src/native/load';
 import { batches, examplesOf, loadDataset } from '../../src/data';
 import { evaluateModel, predictBatches, mapLabelsByName, checkModelShapes } from '../../src/evaluate';
 import { DataError, ModelError } from '../../src/errors';
-import { CLASSES, INPUT, colourModel, colourPng, makeColourFolder, makeColourRun, tempDir } from './fixtures';
-import { runCli } from './cli-helper';
+import { CLASSES, INPUT, colourModel, colourPng, makeColourFolder, makeColourRun, tempDir } from '../helpers/colour-run';
+import { runCli } from '../helpers/cli';
 
 const tf = loadTf();
 let work: string;

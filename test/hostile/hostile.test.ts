@@ -6,7 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { runCli, type CliRun } from '../evaluate/cli-helper';
+import { runCli, type CliRun } from '../helpers/cli';
 import { makeWorld, modelWithPaths, nanModel, snapshot, type World } from './world';
 
 const bin = path.join(__dirname, '..', '..', 'bin', 'tl');

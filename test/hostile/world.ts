@@ -5,7 +5,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { sharp, patternPixels, writePngBomb, writeTruncatedJpeg } from '../data/fixtures';
+import { sharp, patternPixels, writePngBomb, writeTruncatedJpeg } from '../helpers/images';
 
 export interface World {
   root: string;

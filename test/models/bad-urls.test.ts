@@ -5,8 +5,8 @@ import * as http from 'http';
 import * as path from 'path';
 import type { AddressInfo } from 'net';
 import { FetchError, getBuffer } from '../../src/models/http';
-import { runCli } from '../evaluate/cli-helper';
-import { makeColourFolder } from '../evaluate/fixtures';
+import { runCli } from '../helpers/cli';
+import { makeColourFolder } from '../helpers/colour-run';
 import { tempDir } from './helpers';
 
 let work: string;

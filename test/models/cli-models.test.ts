@@ -5,7 +5,7 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { runCli } from '../evaluate/cli-helper';
+import { runCli } from '../helpers/cli';
 import { listFiles, savedTinyModel, serveModel, tempDir, type TestServer } from './helpers';
 
 

@@ -10,7 +10,7 @@ import { ModelError } from '../../src/errors';
 import { pullModel } from '../../src/models';
 import { downloadModelToCache } from '../../src/models/cache';
 import { getBuffer, getToFile } from '../../src/models/http';
-import { runCli } from '../evaluate/cli-helper';
+import { runCli } from '../helpers/cli';
 import { listFiles, savedTinyModel, tempDir } from './helpers';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;

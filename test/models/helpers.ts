@@ -7,11 +7,10 @@ import * as path from 'path';
 import type { AddressInfo } from 'net';
 import { loadTf } from '../../src/native/load';
 
-export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `tl-models-${prefix}-`));
-}
-
 /** A tiny conv model (8x8x3 -> 3 classes) with fixed seeds. */
+import { tempDir } from '../helpers/temp';
+export { tempDir };
+
 export function tinyConvModel(seed = 1) {
   const tf = loadTf();
   const input = tf.input({ shape: [8, 8, 3], name: 'image' });

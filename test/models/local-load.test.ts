@@ -6,8 +6,8 @@ import * as path from 'path';
 import { loadTf } from '../../src/native/load';
 import { ModelError } from '../../src/errors';
 import { importModel, readRunDirectory, resolveBase } from '../../src/models';
-import { runCli } from '../evaluate/cli-helper';
-import { colourPng, makeColourRun, makeColourFolder } from '../evaluate/fixtures';
+import { runCli } from '../helpers/cli';
+import { colourPng, makeColourRun, makeColourFolder } from '../helpers/colour-run';
 import { listFiles, tempDir } from './helpers';
 
 const tf = loadTf();

@@ -12,7 +12,7 @@ import { loadTf } from '../../src/native/load';
 import { ModelError } from '../../src/errors';
 import { cutAt, resolveBase, splitAt } from '../../src/models';
 import { transfer } from '../../src/pipeline/transfer';
-import { makeColourFolder, tempDir } from '../evaluate/fixtures';
+import { makeColourFolder, tempDir } from '../helpers/colour-run';
 
 const tf = loadTf();
 let base: { model: tfTypes.LayersModel; info: import('../../src/models').BaseInfo };

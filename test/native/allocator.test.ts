@@ -14,6 +14,11 @@ test('tl sets TF_CPU_ALLOCATOR_USE_BFC=true, and keeps a value the user set', ()
   const verbose: NodeJS.ProcessEnv = {};
   expect(tensorFlowEnv(verbose, true).allocator).toBe('bfc');
   expect(verbose.TF_CPP_MIN_LOG_LEVEL).toBeUndefined();
+  // --verbose shows logs but computes the same: oneDNN stays off either way unless the user turns it on.
+  expect([fresh.TF_ENABLE_ONEDNN_OPTS, verbose.TF_ENABLE_ONEDNN_OPTS]).toEqual(['0', '0']);
+  const oneDnn: NodeJS.ProcessEnv = { TF_ENABLE_ONEDNN_OPTS: '1' };
+  tensorFlowEnv(oneDnn, true);
+  expect(oneDnn.TF_ENABLE_ONEDNN_OPTS).toBe('1');
   const user: NodeJS.ProcessEnv = { TF_CPU_ALLOCATOR_USE_BFC: 'false' };
   expect(tensorFlowEnv(user, false)).toEqual({ allocator: 'default', source: 'user', value: 'false' });
   expect(user.TF_CPU_ALLOCATOR_USE_BFC).toBe('false');

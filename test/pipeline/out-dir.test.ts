@@ -7,8 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { transfer } from '../../src/pipeline/transfer';
 import { InterruptedError, UsageError } from '../../src/errors';
-import { makeColourFolder, makeColourRun, tempDir } from '../evaluate/fixtures';
-import { runCli } from '../evaluate/cli-helper';
+import { makeColourFolder, makeColourRun, tempDir } from '../helpers/colour-run';
+import { runCli } from '../helpers/cli';
 
 const repo = path.join(__dirname, '..', '..');
 let work: string;

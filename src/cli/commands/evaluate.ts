@@ -6,7 +6,7 @@ import { ThresholdError, UsageError } from '../../errors';
 import { Output, type Progress } from '../output';
 import type { Metrics } from '../../evaluate';
 import type { EvaluateRunResult } from '../../pipeline';
-import { FLAG_CEILINGS, wholeNumber } from '../flag-values';
+import { FLAG_CEILINGS, wholeNumber, wholeNumberUnlessAuto } from '../flag-values';
 import { EVALUATE_DEFAULTS } from '../../defaults';
 
 interface EvaluateFlags {
@@ -40,7 +40,7 @@ export function registerEvaluate(program: Command): void {
     .option('--top-k <k>', 'also report top-k accuracy (default 5 when the model has more than 5 classes)')
     .option('--report <dir>', 'where to write evaluation.json, confusion-matrix.csv/.png, per-class-f1.png, report.html (default <run dir>/evaluation)')
     .option('--no-report', 'write no files, only print')
-    .option('--batch-size <n>', 'images per forward pass', String(EVALUATE_DEFAULTS.batchSize))
+    .option('--batch-size <n|auto>', 'images per forward pass; auto: from the model\'s largest activation (--verbose shows it)', String(EVALUATE_DEFAULTS.batchSize))
     .option('--no-cache', "transfer runs: run the whole model on every image instead of reading the frozen base's activations from the activation cache");
   cmd.addHelpText(
     'after',
@@ -74,7 +74,7 @@ async function runEvaluate(flags: EvaluateFlags, command: Command): Promise<void
   const out = new Output({ json: Boolean(flags.json), verbose: Boolean(command.optsWithGlobals().verbose) });
   const thresholds = { minAccuracy: fraction(flags.minAccuracy, '--min-accuracy'), minF1: fraction(flags.minF1, '--min-f1') };
   const topK = wholeNumber('--top-k', flags.topK);
-  const batchSize = wholeNumber('--batch-size', flags.batchSize, { max: FLAG_CEILINGS.batchSize });
+  const batchSize = wholeNumberUnlessAuto('--batch-size', flags.batchSize, { max: FLAG_CEILINGS.batchSize });
   // commander turns --no-report into report=false.
   const reportFlag = (flags as { report?: string | boolean }).report;
   const reportDir = reportFlag === false ? null : typeof reportFlag === 'string' ? reportFlag : undefined;
@@ -91,6 +91,7 @@ async function runEvaluate(flags: EvaluateFlags, command: Command): Promise<void
     reportDir,
     cache: flags.cache !== false,
     onWarning: (message) => out.warn(message),
+    onDetail: (message) => out.debug(message),
     onProgress: (e) => {
       if (e.stage === 'predict') {
         if (!bar) bar = out.progress('Evaluating', e.total);

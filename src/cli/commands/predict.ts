@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { DataError, UsageError } from '../../errors';
 import { Output } from '../output';
 import type { FilePrediction } from '../../evaluate';
-import { FLAG_CEILINGS, wholeNumber } from '../flag-values';
+import { FLAG_CEILINGS, wholeNumber, wholeNumberUnlessAuto } from '../flag-values';
 import { PREDICT_DEFAULTS } from '../../defaults';
 import { csvField } from '../../report/files';
 
@@ -27,7 +27,7 @@ export function registerPredict(program: Command): void {
     .option('--top-k <k>', 'how many classes to list per image', String(PREDICT_DEFAULTS.topK))
     .option('--json', 'print one JSON object on stdout: { predictions: [{ file, top: [{ label, probability }] }], skipped }')
     .option('--csv', 'print CSV rows as they are computed: file,label_1,probability_1,...')
-    .option('--batch-size <n>', 'images per forward pass (memory stays bounded by two batches)', String(PREDICT_DEFAULTS.batchSize));
+    .option('--batch-size <n|auto>', 'images per forward pass (memory stays bounded by two batches); auto: from the model\'s largest activation', String(PREDICT_DEFAULTS.batchSize));
   cmd.addHelpText(
     'after',
     `
@@ -53,10 +53,10 @@ async function runPredict(inputs: string[], flags: PredictFlags, command: Comman
   if (flags.json && flags.csv) throw new UsageError('--json and --csv cannot be combined', 'Pick one output format.');
   const out = new Output({ json: Boolean(flags.json), verbose: Boolean(command.optsWithGlobals().verbose) });
   const topK = wholeNumber('--top-k', flags.topK)!;
-  const batchSize = wholeNumber('--batch-size', flags.batchSize, { max: FLAG_CEILINGS.batchSize })!;
+  const givenBatch = wholeNumberUnlessAuto('--batch-size', flags.batchSize, { max: FLAG_CEILINGS.batchSize });
   const format: Format = flags.json ? 'json' : flags.csv || !out.isTTY ? 'csv' : 'table';
 
-  const [{ expandInputs, predictFiles }, { readRunDirectory, inferInput }, { IMAGE_EXTENSIONS }] = await Promise.all([
+  const [{ expandInputs, predictFiles }, { readRunDirectory, inferInput, inferenceBatchSize, describeInferenceBatch }, { IMAGE_EXTENSIONS }] = await Promise.all([
     import('../../evaluate'),
     import('../../models'),
     import('../../data'),
@@ -76,6 +76,9 @@ async function runPredict(inputs: string[], flags: PredictFlags, command: Comman
   const run = await readRunDirectory(flags.model);
   const input = run.tl?.input ?? inferInput(run.model, flags.model);
   const k = Math.min(topK, run.labels.length);
+  const chosen = givenBatch === undefined ? inferenceBatchSize(run.model) : undefined;
+  if (chosen) out.debug(`inference batch ${describeInferenceBatch(chosen)}`);
+  const batchSize = givenBatch ?? chosen!.batchSize;
   const all: FilePrediction[] = [];
   let predicted = 0;
   const bar = format === 'json' ? out.progress('Predicting', files.length) : undefined;

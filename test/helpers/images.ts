@@ -7,15 +7,10 @@ import * as zlib from 'zlib';
 
 type SharpConstructor = import('sharp').SharpConstructor;
 // eslint-disable-next-line @typescript-eslint/no-var-requires
+import { tempDir, removeDir } from './temp';
+export { tempDir, removeDir };
+
 export const sharp = require('sharp') as SharpConstructor;
-
-export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `tl-data-${prefix}-`));
-}
-
-export function removeDir(dir: string): void {
-  fs.rmSync(dir, { recursive: true, force: true });
-}
 
 /** Raw RGB pixels whose content depends on `seed` (so different seeds never collide). */
 export function patternPixels(w: number, h: number, seed: number, channels = 3): Buffer {

@@ -10,14 +10,13 @@ import type { InputSpec } from '../../src/data';
 import { writeRunDirectory } from '../../src/models';
 import type { TlJson } from '../../src/models';
 
+import { tempDir } from './temp';
+export { tempDir };
+
 export const CLASSES = ['blue', 'green', 'red'];
 /** RGB channel that dominates each class (index into CLASSES order of channels r,g,b). */
 const CHANNEL_OF: Record<string, number> = { red: 0, green: 1, blue: 2 };
 export const INPUT: InputSpec = { height: 8, width: 8, channels: 3, preprocessing: { kind: 'scale01' }, resize: 'cover' };
-
-export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `tl-${prefix}-`));
-}
 
 /**
  * A PNG of `w`x`h` whose pixels are mostly `channel` (0,1,2 = r,g,b) with seeded noise;
