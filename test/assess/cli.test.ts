@@ -1,12 +1,12 @@
 // `tl assess` through the CLI: an ImageNet base (the offline MobileNetV2) on digits is likely to
 // help, with --json on stdout and assess.html / assess.json written by --report.
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { runCli } from '../evaluate/cli-helper';
+import { removeDir, tempDir } from '../helpers/temp';
+import { runCli } from '../helpers/cli';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-assess-cli-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('assess-cli');
+afterAll(() => removeDir(tmp));
 
 test('tl assess: an ImageNet base on digits is likely to help; --json and --report', async () => {
   const report = path.join(tmp, 'report');

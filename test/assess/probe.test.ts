@@ -1,16 +1,15 @@
 // tl assess on the native backend: the probe separates what is separable and not what is not,
 // without leaking tensors, and a random base is called unlikely to help.
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
+import { removeDir, tempDir } from '../helpers/temp';
 import { loadTf } from '../../src/native/load';
 import { crossValidate, defaultProbeConfig } from '../../src/assess/linear-probe';
 import { assess } from '../../src/assess';
 import { buildArchitecture } from '../../src/models';
 
 const tf = loadTf();
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-assess-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const tmp = tempDir('assess');
+afterAll(() => removeDir(tmp));
 
 test('runs on the native backend', () => {
   expect(tf.getBackend()).toBe('tensorflow');
@@ -53,7 +52,7 @@ test('an untrained cnn-small is a base whose features are no better than pixels 
 });
 
 test('a layer the base does not have is a usage error naming --layers (exit 2)', async () => {
-  const { runCli } = await import('../evaluate/cli-helper');
+  const { runCli } = await import('../helpers/cli');
   const run = await runCli(['assess', '--base', path.join(tmp, 'random-base'), '--data', 'fashion-mnist:5-9', '--limit-per-class', '4', '--layers', 'conv9']);
   expect(run.code).toBe(2);
   expect(run.stderr).toMatch(/--layers conv9: model .* has no layer 'conv9'/);
