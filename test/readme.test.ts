@@ -30,6 +30,7 @@ const SHRINK: Record<string, string[]> = {
   transfer: ['--epochs', '2', '--fine-tune-epochs', '1', '--val-split', '0.003', '--test-split', '0.003', '--limit-per-class', '4'],
   pretrain: ['--epochs', '1', '--val-split', '0.003', '--test-split', '0.003', '--limit-per-class', '20'],
   evaluate: [],
+  assess: ['--limit-per-class', '4', '--probe-images', '4', '--steps', '20', '--folds', '2'],
 };
 /** Commands that are not tl runs, and why they are not run here. */
 const NOT_RUN: Record<string, string> = { 'npm test': 'it is the command running this test' };

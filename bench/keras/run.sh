@@ -58,3 +58,14 @@ for r in $(seq "$rounds"); do
     echo "round $r: tl ${tl_s} s (test ${tl_acc}%), Keras ${k_s} s (test ${k_acc}%), tl/Keras wall $(ratio "$tl_s" "$k_s")x; Keras detail: $k"
   else echo "round $r: tl ${tl_s} s (test ${tl_acc}%)"; fi
 done
+
+echo "== 4. MNIST 0-4 -> 5-9, Keras mnist_transfer_cnn protocol (5 + 5 epochs, frozen features; test accuracy on 5-9, wall seconds)"
+for r in $(seq "$rounds"); do
+  t=$(tsn bench/mnist-transfer.ts --export "$work/mnist-transfer" --json)
+  tl_acc=$(node -e "console.log((100*JSON.parse(process.argv[1]).targetTestAccuracy).toFixed(1))" "$t"); tl_s=$(num "$t" seconds)
+  if [ "$keras" = yes ]; then
+    k=$(py bench/keras/mnist_transfer.py "$work/mnist-transfer"); k_s=$(num "$k" seconds)
+    k_acc=$(node -e "console.log((100*JSON.parse(process.argv[1]).targetTestAccuracy).toFixed(1))" "$k")
+    echo "round $r: tl ${tl_acc}% in $(printf %.0f "$tl_s") s, Keras ${k_acc}% in $(printf %.0f "$k_s") s, tl/Keras wall $(ratio "$tl_s" "$k_s")x"
+  else echo "round $r: tl ${tl_acc}% in $(printf %.0f "$tl_s") s"; fi
+done

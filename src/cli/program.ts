@@ -11,6 +11,7 @@ import { registerPretrain } from './commands/pretrain';
 import { registerTransfer } from './commands/transfer';
 import { registerCache } from './commands/cache';
 import { registerCompletion } from './commands/completion';
+import { registerAssess } from './commands/assess';
 import { UsageError } from '../errors';
 // Direct paths, not the data room's index: these two modules are pure and cheap to load.
 import { configureImageLimits, MAX_IMAGE_BYTES_CEILING } from '../data/decode-config';
@@ -38,6 +39,7 @@ Examples:
   $ tl pretrain --data fashion-mnist:0-4 --out models/source
   $ tl transfer --base models/source --data fashion-mnist:5-9 --limit-per-class 20 --out runs/few
   $ tl evaluate --model runs/few --min-accuracy 0.8
+  $ tl assess --base mobilenet-v2-nsfwjs --data fashion-mnist:5-9 --limit-per-class 20
   $ tl doctor --json
 
 Exit codes: 0 ok, 1 quality gate not met, 2 usage, 3 data, 4 model, 5 native backend,
@@ -53,6 +55,7 @@ Exit codes: 0 ok, 1 quality gate not met, 2 usage, 3 data, 4 model, 5 native bac
   registerInspect(program);
   registerPretrain(program);
   registerTransfer(program);
+  registerAssess(program);
   registerCache(program);
   registerCompletion(program);
   forEachCommand(program, (command) => {

@@ -17,7 +17,7 @@ export { formatHistoryCsv, parseHistoryCsv } from './history-csv';
 export { describeModel, formatModelSummary } from './describe';
 export type { LayerSummary, ModelSummary } from './describe';
 export { loadZoo, findZooModel, zooModelUrl, ZOO_FILE } from './zoo';
-export type { Zoo, ZooModel, ZooAlias } from './zoo';
+export type { Zoo, ZooModel, ZooAlias, TrainedOn } from './zoo';
 export type { ProgressEvent } from './cache';
 export { buildInferencePlan, type InferencePlan } from './inference-plan';
 export { inferenceBatchSize, describeInferenceBatch, type InferenceBatch } from './inference-batch';

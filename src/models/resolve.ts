@@ -49,7 +49,7 @@ function checkUrl(ref: string): void {
 }
 
 function zooInfo(m: ZooModel, source: string): BaseInfo {
-  return { name: m.name, source, input: m.input, featureLayer: m.featureLayer, description: m.description, license: m.license };
+  return { name: m.name, source, input: m.input, featureLayer: m.featureLayer, description: m.description, license: m.license, ...(m.trainedOn ? { trainedOn: m.trainedOn } : {}) };
 }
 
 /**

@@ -2,6 +2,7 @@
 // metadata files of a run directory. Pure, so CLI code and fast tests can import them.
 import type { InputSpec } from '../data/types';
 import type { HistoryRow } from '../train';
+import type { TrainedOn } from './zoo';
 
 /** What a base model is and how to feed it. */
 export interface BaseInfo {
@@ -13,6 +14,8 @@ export interface BaseInfo {
   featureLayer: string;
   description: string;
   license?: string;
+  /** What the base was trained on (zoo entries that say so). */
+  trainedOn?: TrainedOn;
 }
 
 /** How the dataset was split, as recorded in tl.json (the full assignment lives in its own file). */

@@ -25,6 +25,15 @@ export interface ZooModel {
   featureLayer: string;
   license: string;
   description: string;
+  /** What the weights were trained on, for `tl assess`'s "far more data than yours" check. */
+  trainedOn?: TrainedOn;
+}
+
+/** The source task of a base: its data, and how many images and classes when known. */
+export interface TrainedOn {
+  data: string;
+  images?: number;
+  classes?: number;
 }
 
 /** A second name for a model, e.g. `mobilenet`; `why` says why that target was chosen. */

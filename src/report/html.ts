@@ -48,7 +48,7 @@ function chartImg(png: Buffer, alt: string): string {
 const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
-const CSS = `
+export const REPORT_CSS = `
 :root { color-scheme: light; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; margin: 0; color: #1d2430; background: #f6f7f9; }
 main { max-width: 1100px; margin: 0 auto; padding: 24px; }
@@ -75,7 +75,7 @@ pre { background: #fff; border: 1px solid #d9dde3; border-radius: 6px; padding: 
 footer { color: #5b6575; font-size: 12px; margin-top: 32px; }
 `;
 
-function card(label: string, value: string, cls = ''): string {
+export function card(label: string, value: string, cls = ''): string {
   return `<div class="card"><div class="k">${escapeHtml(label)}</div><div class="v ${cls}">${escapeHtml(value)}</div></div>`;
 }
 
@@ -142,7 +142,7 @@ export function buildReportHtml(input: ReportInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(input.title)}</title>
 <link rel="icon" href="data:,">
-<style>${CSS}</style>
+<style>${REPORT_CSS}</style>
 </head>
 <body>
 <main>

@@ -19,3 +19,4 @@ export { buildReportHtml, escapeHtml } from './html';
 export { toDisplayBytes, thumbnailDataUri } from './thumbnails';
 export type { EvaluationSummaryInput, EvaluationReportInput } from './evaluation';
 export { EVALUATION_FILES, evaluationSummary, buildEvaluationFiles, writeEvaluationReport } from './evaluation';
+export { ASSESS_FILES, buildAssessHtml, writeAssessReport } from './assess';
