@@ -9,3 +9,5 @@ export { judgeGates, describeVerdict, type RunFigures, type GateVerdict } from '
 export { runBatch, readRecord, RUN_RECORD, MODEL_DIR, type StepExecutor, type ExecuteContext, type RunnerEvent } from './runner';
 export { resultRow, summarise, resultsCsv, summaryMarkdown, junitXml, type RunRecord, type ResultRow, type ResultsSummary } from './results';
 export { RESULT_FILES, rowsFor, writeResultsFolder, readResultsFolder, mergeRecords } from './folder';
+export { readCompareRun, configDifferences, type CompareRun } from './compare-read';
+export { comparison, compareHtml, writeComparison, COMPARE_FILES, METRIC_NAMES, type Comparison } from './compare';

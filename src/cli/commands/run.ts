@@ -114,7 +114,19 @@ async function runFile(file: string, flags: RunFlags, out: Output): Promise<void
     }
   }
   await ex.writeResultsFolder(outDir, title, rows);
+  await writeComparePage(ex, outDir, title, rows, out);
   finish(rows, outDir, out, ex.summarise(rows));
+}
+
+/** compare.html for the whole results folder: the runs that finished and whose folders are here (a merge may lack some). */
+async function writeComparePage(ex: typeof import('../../experiments'), outDir: string, title: string, rows: ResultRow[], out: Output): Promise<void> {
+  const dirs = rows.filter((r) => r.status === 'ok' && fs.existsSync(path.join(outDir, r.dir, ex.RUN_RECORD))).map((r) => path.join(outDir, r.dir));
+  if (dirs.length === 0) return;
+  try {
+    await ex.writeComparison(outDir, title, dirs.map(ex.readCompareRun));
+  } catch (err) {
+    out.warn(`could not write the compare page: ${(err as Error).message}`);
+  }
 }
 
 function listRuns(own: PlannedRun[], needed: PlannedRun[], outDir: string, out: Output): void {
