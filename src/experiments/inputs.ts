@@ -1,6 +1,7 @@
 // Fingerprints of a run's inputs for its id: a local folder or file is summarised by the paths,
-// sizes and modification times of what it holds (cheap: no file is read), a built-in set or zoo
-// name by its text. Adding, removing or touching an image therefore changes the ids that use it.
+// sizes and content hashes of what it holds, a built-in set or zoo name by its text. Contents, not
+// modification times: a fresh checkout on another CI runner must give the same ids (shards, merge).
+// Adding, removing or changing an image changes the ids that use it; each file is read once a run.
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -8,6 +9,14 @@ import type { InputFingerprint } from './expand';
 
 /** Folders larger than this are summarised by their first entries only (walk order is sorted). */
 const MAX_ENTRIES = 200_000;
+
+function contentHash(file: string): string {
+  try {
+    return createHash('sha256').update(fs.readFileSync(file)).digest('hex').slice(0, 16);
+  } catch {
+    return 'unreadable';
+  }
+}
 
 function statLines(root: string): string[] {
   const lines: string[] = [];
@@ -28,7 +37,7 @@ function statLines(root: string): string[] {
       const st = fs.statSync(full, { throwIfNoEntry: false });
       if (!st) continue;
       if (st.isDirectory()) visit(full);
-      else lines.push(`${path.relative(root, full)}\t${st.size}\t${Math.round(st.mtimeMs)}`);
+      else lines.push(`${path.relative(root, full)}\t${st.size}\t${contentHash(full)}`);
     }
   };
   visit(root);
@@ -47,7 +56,7 @@ export function fingerprintInput(cwd: string): InputFingerprint {
     let print: string;
     if (!st) print = `name:${value}`;
     else {
-      const lines = st.isDirectory() ? statLines(local) : [`${path.basename(local)}\t${st.size}\t${Math.round(st.mtimeMs)}`];
+      const lines = st.isDirectory() ? statLines(local) : [`${path.basename(local)}\t${st.size}\t${contentHash(local)}`];
       print = `path:${value}:` + createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
     }
     memo.set(key, print);
