@@ -127,7 +127,11 @@ export function parseShard(text: string): { index: number; count: number } | und
  * the earlier runs they depend on, which the shard runs too but does not report as its own.
  */
 export function selectShard(runs: PlannedRun[], index: number, count: number): { own: PlannedRun[]; needed: PlannedRun[] } {
-  const own = runs.filter((r) => r.index % count === index - 1);
+  return withDependencies(runs, runs.filter((r) => r.index % count === index - 1));
+}
+
+/** `own`, and the earlier runs of `runs` they build on (directly or not) that are not in `own`. */
+export function withDependencies(runs: PlannedRun[], own: PlannedRun[]): { own: PlannedRun[]; needed: PlannedRun[] } {
   const byId = new Map(runs.map((r) => [r.id, r]));
   const needed = new Set<string>();
   const visit = (r: PlannedRun) => {

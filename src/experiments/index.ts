@@ -3,7 +3,7 @@
 export { OPTIONS, GATES, STEP_KINDS, flagOf, optionSpec, type OptionSpec, type StepKind } from './options';
 export { experimentJsonSchema } from './schema';
 export { parseExperimentFile, type ExperimentFile, type ExperimentSpec, type OptionValues } from './parse';
-export { expandExperiments, matrixCombinations, parseShard, selectShard, canonicalJson, type PlannedRun, type InputFingerprint } from './expand';
+export { expandExperiments, matrixCombinations, parseShard, selectShard, withDependencies, canonicalJson, type PlannedRun, type InputFingerprint } from './expand';
 export { fingerprintInput } from './inputs';
 export { judgeGates, describeVerdict, type RunFigures, type GateVerdict } from './gates';
 export { runBatch, readRecord, RUN_RECORD, MODEL_DIR, type StepExecutor, type ExecuteContext, type RunnerEvent } from './runner';
@@ -11,3 +11,4 @@ export { resultRow, summarise, resultsCsv, summaryMarkdown, junitXml, type RunRe
 export { RESULT_FILES, rowsFor, writeResultsFolder, readResultsFolder, mergeRecords } from './folder';
 export { readCompareRun, configDifferences, type CompareRun } from './compare-read';
 export { comparison, compareHtml, writeComparison, COMPARE_FILES, METRIC_NAMES, type Comparison } from './compare';
+export { runParallel, threadsPerJob, type ParallelOptions } from './parallel';

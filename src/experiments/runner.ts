@@ -68,7 +68,8 @@ export async function runBatch(o: RunBatchOptions): Promise<RunRecord[]> {
     const dependency = !reported.has(run.id);
     const runDir = path.join(o.out, run.dir);
     const position = i + 1;
-    const previous = o.force ? undefined : readRecord(runDir);
+    // --force reruns the reported runs; the earlier runs they need are reused when finished.
+    const previous = o.force && !dependency ? undefined : readRecord(runDir);
     let record: RunRecord;
     if (previous?.status === 'ok' && previous.id === run.id) {
       record = previous;

@@ -3,10 +3,10 @@
 // The work lives in src/experiments and src/cli/experiment-steps.ts, imported when the command runs.
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { Output } from '../output';
 import { TlError, ThresholdError, UsageError } from '../../errors';
-import type { PlannedRun, ResultRow, RunnerEvent } from '../../experiments';
+import type { PlannedRun, ResultRow, RunRecord } from '../../experiments';
 
 interface RunFlags {
   out?: string;
@@ -16,6 +16,9 @@ interface RunFlags {
   shard?: string;
   merge?: string[];
   json?: boolean;
+  jobs?: string;
+  /** internal: run only this id (a --jobs child), writing its run.json and no results files */
+  only?: string;
 }
 
 const EXAMPLE_FILE = `  defaults: { data: "fashion-mnist:5-9", limitPerClass: 20 }
@@ -38,6 +41,8 @@ export function registerRun(program: Command): void {
     .option('--list', 'print the expanded runs (id, step, settings, finished or not) without running them')
     .option('--shard <i/n>', 'run only shard i of n (every n-th run, plus the earlier runs they need), e.g. 2/4 in a CI matrix')
     .option('--merge <dirs...>', "combine the results folders of shards into --out's summary, running nothing")
+    .option('--jobs <n>', 'run up to N runs at once, each in its own process with 1/N of the cores', '1')
+    .addOption(new Option('--only <id>').hideHelp())
     .option('--json', 'print one JSON object on stdout (summary and one row per run)')
     .addHelpText(
       'after',
@@ -63,7 +68,7 @@ a crashed run gives its own code (3 data, 4 model, ...) once the other runs fini
     .action(async (file: string, flags: RunFlags, c: Command) => runFile(file, flags, new Output({ json: Boolean(flags.json), verbose: Boolean(c.optsWithGlobals().verbose) })));
 }
 
-async function planFile(file: string, shardText: string | undefined) {
+async function planFile(file: string, flags: RunFlags) {
   const ex = await import('../../experiments');
   const { TL_VERSION } = await import('../../version');
   let text: string;
@@ -73,9 +78,14 @@ async function planFile(file: string, shardText: string | undefined) {
     throw new UsageError(`cannot read experiment file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'Give the path of a .yaml or .json experiment file.');
   }
   const plan = ex.expandExperiments(ex.parseExperimentFile(file, text), { fingerprint: ex.fingerprintInput(process.cwd()), version: TL_VERSION });
-  if (shardText === undefined) return { ex, plan, own: plan, needed: [] as PlannedRun[], title: path.basename(file) };
-  const shard = ex.parseShard(shardText);
-  if (!shard) throw new UsageError(`--shard must be i/n with 1 <= i <= n, got "${shardText}"`, 'For example --shard 1/2 and --shard 2/2 on two CI runners.');
+  if (flags.only !== undefined) {
+    const run = plan.find((r) => r.id === flags.only);
+    if (!run) throw new UsageError(`--only ${flags.only}: no run of ${file} has that id`, `tl run ${file} --list shows the ids.`);
+    return { ex, plan, ...ex.withDependencies(plan, [run]), title: path.basename(file) };
+  }
+  if (flags.shard === undefined) return { ex, plan, own: plan, needed: [] as PlannedRun[], title: path.basename(file) };
+  const shard = ex.parseShard(flags.shard);
+  if (!shard) throw new UsageError(`--shard must be i/n with 1 <= i <= n, got "${flags.shard}"`, 'For example --shard 1/2 and --shard 2/2 on two CI runners.');
   const { own, needed } = ex.selectShard(plan, shard.index, shard.count);
   return { ex, plan, own, needed, title: `${path.basename(file)} (shard ${shard.index}/${shard.count})` };
 }
@@ -83,7 +93,9 @@ async function planFile(file: string, shardText: string | undefined) {
 async function runFile(file: string, flags: RunFlags, out: Output): Promise<void> {
   const outDir = flags.out ?? path.join('runs', path.basename(file).replace(/\.(ya?ml|json)$/i, ''));
   if (flags.merge && (flags.shard || flags.list)) throw new UsageError('--merge runs nothing: it cannot go with --shard or --list');
-  const { ex, plan, own, needed, title } = await planFile(file, flags.shard);
+  const { wholeNumber } = await import('../flag-values');
+  const jobs = wholeNumber('--jobs', flags.jobs, { max: 64 }) ?? 1;
+  const { ex, plan, own, needed, title } = await planFile(file, flags);
   if (flags.list) return listRuns(own, needed, outDir, out);
   let rows: ResultRow[];
   if (flags.merge) {
@@ -92,26 +104,15 @@ async function runFile(file: string, flags: RunFlags, out: Output): Promise<void
     for (const r of merged.missing) out.warn(`--merge: no folder has run ${r.id} (${r.experiment} ${r.label})`);
     rows = ex.rowsFor(merged.records, plan);
   } else {
-    const { checkRunValues, stepExecutor } = await import('../experiment-steps');
+    const { checkRunValues } = await import('../experiment-steps');
     await checkRunValues(file, [...own, ...needed]);
-    const { requireTf } = await import('../native');
-    await requireTf(out);
-    const { trainingRenderer, interruptFlag } = await import('../training-render');
-    const interrupt = interruptFlag();
-    try {
-      const records = await ex.runBatch({
-        out: outDir,
-        runs: own,
-        needed,
-        force: Boolean(flags.force),
-        failFast: Boolean(flags.failFast),
-        execute: stepExecutor({ onEvent: out.liveBars || out.verbose ? trainingRenderer(out) : undefined, shouldStop: interrupt.stopped, onWarning: (m) => out.warn(m) }),
-        onEvent: (e) => renderRunEvent(e, out, plan),
-      });
-      rows = ex.rowsFor(records, plan);
-    } finally {
-      interrupt.dispose();
-    }
+    const render = (record: RunRecord, position: number, total: number, reused: boolean) => renderFinished(record, position, total, reused, !own.some((r) => r.id === record.id), out);
+    const { runHere, runInProcesses } = await import('../run-jobs');
+    const batch = { file, outDir, own, needed, force: Boolean(flags.force), failFast: Boolean(flags.failFast), out, render };
+    const records = jobs > 1 ? await runInProcesses(batch, jobs) : await runHere(batch);
+    // A --jobs child: its run.json is its result; the parent writes the results folder.
+    if (flags.only !== undefined) return;
+    rows = ex.rowsFor(records, plan);
   }
   await ex.writeResultsFolder(outDir, title, rows);
   await writeComparePage(ex, outDir, title, rows, out);
@@ -142,20 +143,14 @@ function listRuns(own: PlannedRun[], needed: PlannedRun[], outDir: string, out: 
   out.info(`${own.length} runs${needed.length ? ` (+${needed.length} needed)` : ''}; results folder ${outDir}`);
 }
 
-/** One line per run when it ends (i/N, which run, outcome); on a terminal also a header when it starts. */
-function renderRunEvent(e: RunnerEvent, out: Output, plan: PlannedRun[]): void {
-  const run = e.type === 'start' ? e.run : plan.find((r) => r.id === e.record.id)!;
-  const name = `${run.experiment}${run.label ? ` [${run.label}]` : ''} ${out.c.gray(run.id)}${e.dependency ? ' (needed by this shard)' : ''}`;
-  if (e.type === 'start') {
-    if (out.liveBars) process.stderr.write(`${out.c.bold(`Run ${e.position}/${e.total}`)}: ${run.step} ${name}\n`);
-    return;
-  }
-  const r = e.record;
+/** One line per run when it ends: i/N, which run, the outcome. */
+function renderFinished(r: RunRecord, position: number, total: number, reused: boolean, dependency: boolean, out: Output): void {
+  const name = `${r.experiment}${r.label ? ` [${r.label}]` : ''} ${out.c.gray(r.id)}${dependency ? ' (needed by this shard)' : ''}`;
   const outcome =
     r.status === 'crashed'
       ? out.c.red(`crashed: ${r.error?.message ?? ''}`)
-      : `${e.reused ? 'already finished' : `ok in ${r.seconds.toFixed(0)} s`}, accuracy ${r.figures ? (r.figures.accuracy * 100).toFixed(1) + '%' : '?'}`;
-  process.stderr.write(`[${e.position}/${e.total}] ${run.step} ${name}: ${outcome}\n`);
+      : `${reused ? 'already finished' : `ok in ${r.seconds.toFixed(0)} s`}, accuracy ${r.figures ? (r.figures.accuracy * 100).toFixed(1) + '%' : '?'}`;
+  process.stderr.write(`[${position}/${total}] ${r.step} ${name}: ${outcome}\n`);
 }
 
 function finish(rows: ResultRow[], outDir: string, out: Output, s: { runs: number; passed: number; failedGates: number; crashed: number }): void {
