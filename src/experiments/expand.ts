@@ -23,6 +23,8 @@ export interface PlannedRun {
   /** option ('base' or 'model') -> id of the run it uses */
   refs: Record<string, string>;
   gates: Record<string, number>;
+  /** the experiment summary.md sets this run against (same label) */
+  baseline?: string;
   /** file line each option came from (for error messages) */
   lines: Record<string, number>;
 }
@@ -94,6 +96,7 @@ function expandExperiment(e: ExperimentSpec, file: ExperimentFile, byName: Map<s
         matrix: ref ? { ...ref.matrix, ...matrix } : matrix,
         refs: ref && refKey ? { [refKey]: ref.id } : {},
         gates: { ...e.gates },
+        ...(e.baseline !== undefined ? { baseline: e.baseline } : {}),
         lines,
       });
     }

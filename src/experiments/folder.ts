@@ -15,13 +15,17 @@ export function rowsFor(records: RunRecord[], plan: PlannedRun[]): ResultRow[] {
   return records.map((rec) => resultRow(rec, gates.get(rec.id) ?? {}));
 }
 
-export async function writeResultsFolder(out: string, title: string, rows: ResultRow[], extra: Record<string, string | Buffer> = {}): Promise<string[]> {
+/** experiment -> its baseline experiment, from the plan. */
+export function baselinesOf(plan: PlannedRun[]): Record<string, string> {
+  return Object.fromEntries(plan.filter((r) => r.baseline !== undefined).map((r) => [r.experiment, r.baseline!]));
+}
+
+export async function writeResultsFolder(out: string, title: string, rows: ResultRow[], baselines: Record<string, string> = {}): Promise<string[]> {
   return writeFilesAtomic(out, {
-    [RESULT_FILES.json]: resultsJson(title, rows),
+    [RESULT_FILES.json]: resultsJson(title, rows, baselines),
     [RESULT_FILES.csv]: resultsCsv(rows),
-    [RESULT_FILES.summary]: summaryMarkdown(title, rows),
+    [RESULT_FILES.summary]: summaryMarkdown(title, rows, baselines),
     [RESULT_FILES.junit]: junitXml(title, rows),
-    ...extra,
   });
 }
 

@@ -73,7 +73,7 @@ export const GATES: readonly GateSpec[] = [
 ];
 
 /** The keys an experiment entry may hold besides its step's options. */
-export const EXPERIMENT_KEYS = ['name', 'step', 'matrix', 'gates'] as const;
+export const EXPERIMENT_KEYS = ['name', 'step', 'matrix', 'gates', 'baseline'] as const;
 /** The keys at the top of a file. */
 export const FILE_KEYS = ['$schema', 'defaults', 'experiments'] as const;
 

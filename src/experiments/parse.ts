@@ -14,6 +14,8 @@ export interface ExperimentSpec {
   options: OptionValues;
   matrix: Record<string, unknown[]>;
   gates: Record<string, number>;
+  /** another experiment whose runs of the same settings this one's are set against in summary.md */
+  baseline?: string;
   /** 1-based line of the entry, and of each option / matrix key, for later error messages */
   line: number;
   lines: Record<string, number>;
@@ -142,7 +144,9 @@ function readExperiment(p: Problems, raw: unknown, i: number, earlier: Set<strin
   const lines: Record<string, number> = {};
   for (const k of Object.keys(options)) lines[k] = loc.line([...path, k]);
   if (isObject(matrix)) for (const k of Object.keys(matrix)) lines[k] = loc.line([...path, 'matrix', k]);
-  return { name: String(name), step: kind, options, matrix: isObject(matrix) ? (matrix as Record<string, unknown[]>) : {}, gates: isObject(gates) ? (gates as Record<string, number>) : {}, line: loc.line(path), lines };
+  if (raw.baseline !== undefined && typeof raw.baseline !== 'string') p.add([...path, 'baseline'], 'baseline must be the name of another experiment');
+  const baseline = typeof raw.baseline === 'string' ? raw.baseline : undefined;
+  return { name: String(name), step: kind, baseline, options, matrix: isObject(matrix) ? (matrix as Record<string, unknown[]>) : {}, gates: isObject(gates) ? (gates as Record<string, number>) : {}, line: loc.line(path), lines };
 }
 
 /** Steps missing a required option (after defaults), and references to later steps. */
@@ -152,6 +156,10 @@ function checkRequiredAndRefs(p: Problems, experiments: ExperimentSpec[], defaul
     for (const r of REQUIRED[e.step]) {
       const fromDefaults = e.step !== 'evaluate' && r in defaults;
       if (!(r in e.options) && !(r in e.matrix) && !fromDefaults) p.add(['experiments', i], `${e.step} step "${e.name}" needs ${r}`);
+    }
+    if (e.baseline !== undefined && (e.baseline === e.name || !names.includes(e.baseline))) {
+      const near = nearestNames(e.baseline, names.filter((n) => n !== e.name), 2);
+      p.add(['experiments', i, 'baseline'], `baseline "${e.baseline}" is not another experiment of this file` + (near.length ? `; did you mean "${near[0]}"?` : ''));
     }
     for (const key of ['base', 'model']) {
       const values = key in e.matrix ? e.matrix[key] : key in e.options ? [e.options[key]] : [];

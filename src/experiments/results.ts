@@ -6,6 +6,7 @@ import { escapeXml } from '../report/svg';
 import { describeVerdict, judgeGates, type GateVerdict, type RunFigures } from './gates';
 import type { PlannedRun } from './expand';
 import type { OptionValues } from './parse';
+import { gains, gainsMarkdown } from './gains';
 
 /** run.json in a run's folder: written once the run finished (or crashed). */
 export interface RunRecord {
@@ -74,7 +75,8 @@ const pct = (v: number | undefined) => (v === undefined ? '' : `${(v * 100).toFi
 const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const VERDICT_TEXT: Record<ResultRow['verdict'], string> = { pass: 'pass', none: 'ok', fail: '**FAIL**', crashed: '**CRASHED**' };
 
-export function summaryMarkdown(title: string, rows: ResultRow[]): string {
+/** `baselines`: experiment -> the experiment its runs are set against (gain tables below the runs). */
+export function summaryMarkdown(title: string, rows: ResultRow[], baselines: Record<string, string> = {}): string {
   const s = summarise(rows);
   const lines = [
     `## ${mdCell(title)}`,
@@ -91,6 +93,7 @@ export function summaryMarkdown(title: string, rows: ResultRow[]): string {
       `| ${mdCell(r.experiment)} | ${r.step} | ${mdCell(r.label)} | ${pct(f?.accuracy)} | ${f ? f.macroF1.toFixed(3) : ''} | ${pct(f?.minClassRecall)} | ${f ? f.loss.toFixed(3) : ''} | ${r.seconds.toFixed(0)} s | ${VERDICT_TEXT[r.verdict]}${gates ? ` ${mdCell(gates)}` : ''} |`,
     );
   }
+  lines.push(...gainsMarkdown(gains(rows, baselines)));
   return lines.join('\n') + '\n';
 }
 
@@ -121,6 +124,6 @@ export function junitXml(title: string, rows: ResultRow[]): string {
 }
 
 /** results.json: the rows and the counts. */
-export function resultsJson(title: string, rows: ResultRow[]): string {
-  return JSON.stringify({ title, summary: summarise(rows), runs: rows }, null, 2) + '\n';
+export function resultsJson(title: string, rows: ResultRow[], baselines: Record<string, string> = {}): string {
+  return JSON.stringify({ title, summary: summarise(rows), gains: gains(rows, baselines), runs: rows }, null, 2) + '\n';
 }

@@ -40,6 +40,7 @@ function experimentSchema(step: StepKind): Json {
     step: { const: step },
     matrix: matrixSchema(step),
     gates: gatesSchema(),
+    baseline: { type: 'string', description: "another experiment's name: summary.md sets this one's runs against that one's runs of the same settings (gain in points)" },
   };
   for (const o of optionsOf(step)) properties[o.name] = optionSchema(o);
   return { type: 'object', additionalProperties: false, required: ['name', 'step'], properties };

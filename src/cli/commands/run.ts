@@ -114,7 +114,7 @@ async function runFile(file: string, flags: RunFlags, out: Output): Promise<void
     if (flags.only !== undefined) return;
     rows = ex.rowsFor(records, plan);
   }
-  await ex.writeResultsFolder(outDir, title, rows);
+  await ex.writeResultsFolder(outDir, title, rows, ex.baselinesOf(plan));
   await writeComparePage(ex, outDir, title, rows, out);
   finish(rows, outDir, out, ex.summarise(rows));
 }
