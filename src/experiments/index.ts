@@ -7,7 +7,7 @@ export { expandExperiments, matrixCombinations, parseShard, selectShard, withDep
 export { fingerprintInput } from './inputs';
 export { judgeGates, describeVerdict, type RunFigures, type GateVerdict } from './gates';
 export { runBatch, readRecord, RUN_RECORD, MODEL_DIR, type StepExecutor, type ExecuteContext, type RunnerEvent } from './runner';
-export { resultRow, summarise, resultsCsv, summaryMarkdown, junitXml, type RunRecord, type ResultRow, type ResultsSummary } from './results';
+export { resultRow, summarise, describeSummary, resultsCsv, summaryMarkdown, junitXml, type RunRecord, type ResultRow, type ResultsSummary } from './results';
 export { RESULT_FILES, baselinesOf, rowsFor, writeResultsFolder, readResultsFolder, mergeRecords } from './folder';
 export { readCompareRun, configDifferences, type CompareRun } from './compare-read';
 export { comparison, compareHtml, writeComparison, COMPARE_FILES, METRIC_NAMES, type Comparison } from './compare';

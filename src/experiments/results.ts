@@ -43,6 +43,11 @@ export interface ResultsSummary {
   crashed: number;
 }
 
+/** "3 runs: 2 ok, 1 failed a gate, 0 crashed." */
+export function describeSummary(s: ResultsSummary): string {
+  return `${s.runs} run${s.runs === 1 ? '' : 's'}: ${s.passed} ok, ${s.failedGates} failed a gate, ${s.crashed} crashed.`;
+}
+
 export function summarise(rows: ResultRow[]): ResultsSummary {
   return {
     runs: rows.length,
@@ -81,7 +86,7 @@ export function summaryMarkdown(title: string, rows: ResultRow[], baselines: Rec
   const lines = [
     `## ${mdCell(title)}`,
     '',
-    `${s.runs} runs: ${s.passed} ok, ${s.failedGates} failed a gate, ${s.crashed} crashed.`,
+    describeSummary(s),
     '',
     '| run | step | settings | accuracy | macro F1 | worst class recall | loss | time | gates |',
     '| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { Command, Option } from 'commander';
 import { Output } from '../output';
 import { TlError, ThresholdError, UsageError } from '../../errors';
-import type { PlannedRun, ResultRow, RunRecord } from '../../experiments';
+import type { PlannedRun, ResultRow, ResultsSummary, RunRecord } from '../../experiments';
 
 interface RunFlags {
   out?: string;
@@ -116,7 +116,8 @@ async function runFile(file: string, flags: RunFlags, out: Output): Promise<void
   }
   await ex.writeResultsFolder(outDir, title, rows, ex.baselinesOf(plan));
   await writeComparePage(ex, outDir, title, rows, out);
-  finish(rows, outDir, out, ex.summarise(rows));
+  const summary = ex.summarise(rows);
+  finish(rows, outDir, out, summary, ex.describeSummary(summary));
 }
 
 /** compare.html for the whole results folder: the runs that finished and whose folders are here (a merge may lack some). */
@@ -153,10 +154,10 @@ function renderFinished(r: RunRecord, position: number, total: number, reused: b
   process.stderr.write(`[${position}/${total}] ${r.step} ${name}: ${outcome}\n`);
 }
 
-function finish(rows: ResultRow[], outDir: string, out: Output, s: { runs: number; passed: number; failedGates: number; crashed: number }): void {
+function finish(rows: ResultRow[], outDir: string, out: Output, s: ResultsSummary, line: string): void {
   if (out.json) out.result({ outDir, summary: s, runs: rows });
   else {
-    out.info(`\n${s.runs} runs: ${s.passed} ok, ${s.failedGates} failed a gate, ${s.crashed} crashed.`);
+    out.info(`\n${line}`);
     out.info(`Results: ${path.join(outDir, 'summary.md')} (also results.json, results.csv, junit.xml)`);
   }
   const crashed = rows.find((r) => r.verdict === 'crashed');
