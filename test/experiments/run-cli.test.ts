@@ -120,3 +120,24 @@ test('kill -9 in the middle, then a rerun finishes only what was missing', async
   expect(r.stderr.match(/: ok in/g)).toHaveLength(3 - finished.length);
   expect(results('killed').map((x) => x.verdict)).toEqual(['none', 'pass', 'pass']);
 });
+
+test('a crashing run is reported and the others go on; --fail-fast stops at it', () => {
+  fs.writeFileSync(
+    path.join(dir, 'crash.yaml'),
+    `experiments:
+  - { name: broken, step: pretrain, data: ./no-such-folder, epochs: 1 }
+  - { name: on-broken, step: transfer, base: broken, data: mnist:3-4, epochs: 1, fineTuneEpochs: 0, limitPerClass: 10 }
+  - { name: fine, step: pretrain, data: mnist:0-1, epochs: 1, limitPerClass: 10, valSplit: 0.05, testSplit: 0.05 }
+`,
+  );
+  const stopped = tl('run', 'crash.yaml', '--fail-fast', '--out', 'crash-ff');
+  expect(stopped.status).toBe(3); // the data error of the crashed run
+  expect(results('crash-ff').map((r) => `${r.experiment} ${r.verdict}`)).toEqual(['broken crashed']);
+  const r = tl('run', 'crash.yaml', '--out', 'crash');
+  expect(r.status).toBe(3);
+  expect(r.stderr).toMatch(/\[1\/3\] pretrain broken \w+: crashed: .*no-such-folder/);
+  expect(results('crash').map((x) => `${x.experiment} ${x.verdict}`)).toEqual(['broken crashed', 'on-broken crashed', 'fine none']);
+  const junit = fs.readFileSync(path.join(dir, 'crash', 'junit.xml'), 'utf8');
+  expect(junit).toMatch(/errors="2"/);
+  expect(junit).toMatch(/<error message="not run: base names run \w+ of &quot;broken&quot;, which crashed">/);
+});
