@@ -37,13 +37,19 @@ export async function runHere(b: Batch): Promise<RunRecord[]> {
       execute: stepExecutor({ onEvent: b.out.liveBars || b.out.verbose ? trainingRenderer(b.out) : undefined, shouldStop: interrupt.stopped, onWarning: (m) => b.out.warn(m) }),
       onEvent: (e) => {
         if (e.type === 'start') {
-          if (b.out.liveBars) process.stderr.write(`${b.out.c.bold(`Run ${e.position}/${e.total}`)}: ${e.run.step} ${e.run.experiment}${e.run.label ? ` [${e.run.label}]` : ''}\n`);
+          if (b.out.liveBars) process.stderr.write(`${overallBar(e.position - 1, e.total)} ${b.out.c.bold(`Run ${e.position}/${e.total}`)}: ${e.run.step} ${e.run.experiment}${e.run.label ? ` [${e.run.label}]` : ''}\n`);
         } else b.render(e.record, e.position, e.total, e.reused);
       },
     });
   } finally {
     interrupt.dispose();
   }
+}
+
+/** "[████░░░░░░░░]": runs done out of all, drawn above the current run's own bars on a terminal. */
+export function overallBar(done: number, total: number, width = 20): string {
+  const filled = total > 0 ? Math.round((done / total) * width) : 0;
+  return `[${'\u2588'.repeat(filled)}${'\u2591'.repeat(width - filled)}]`;
 }
 
 /** TensorFlow and oneDNN read their pool sizes from these when they load. */

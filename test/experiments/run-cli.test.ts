@@ -94,7 +94,7 @@ test('shard 1/2 and 2/2 merged equal the unsharded results', () => {
   expect(tl('run', 'tiny.yaml').status).toBe(0);
   expect(tl('run', 'tiny.yaml', '--shard', '1/2', '--out', 'shard-1').status).toBe(0);
   const s2 = tl('run', 'tiny.yaml', '--shard', '2/2', '--out', 'shard-2');
-  expect(s2.stderr).toMatch(/pretrain source \w+ \(needed by this shard\)/);
+  expect(s2.stderr).toMatch(/pretrain source \w+ \(needed by the runs selected\)/);
   expect(s2.status).toBe(0);
   expect(results('shard-1').map((r) => r.label)).toEqual(['', 'dropout=0.4']);
   expect(results('shard-2').map((r) => r.label)).toEqual(['dropout=0']);

@@ -140,13 +140,13 @@ function listRuns(own: PlannedRun[], needed: PlannedRun[], outDir: string, out: 
     return;
   }
   for (const r of own) out.info(`${String(r.index + 1).padStart(3)}  ${r.id}  ${r.step.padEnd(8)} ${r.experiment}${r.label ? ` [${r.label}]` : ''}  ${status(r)}`);
-  for (const r of needed) out.info(`     ${r.id}  ${r.step.padEnd(8)} ${r.experiment}${r.label ? ` [${r.label}]` : ''}  ${status(r)} (needed by this shard)`);
+  for (const r of needed) out.info(`     ${r.id}  ${r.step.padEnd(8)} ${r.experiment}${r.label ? ` [${r.label}]` : ''}  ${status(r)} (needed by the runs selected)`);
   out.info(`${own.length} runs${needed.length ? ` (+${needed.length} needed)` : ''}; results folder ${outDir}`);
 }
 
 /** One line per run when it ends: i/N, which run, the outcome. */
 function renderFinished(r: RunRecord, position: number, total: number, reused: boolean, dependency: boolean, out: Output): void {
-  const name = `${r.experiment}${r.label ? ` [${r.label}]` : ''} ${out.c.gray(r.id)}${dependency ? ' (needed by this shard)' : ''}`;
+  const name = `${r.experiment}${r.label ? ` [${r.label}]` : ''} ${out.c.gray(r.id)}${dependency ? ' (needed by the runs selected)' : ''}`;
   const outcome =
     r.status === 'crashed'
       ? out.c.red(`crashed: ${r.error?.message ?? ''}`)
