@@ -3,10 +3,8 @@
 // Plain data with type-only imports: the CLI reads it without loading TensorFlow.
 import type { ArchitectureName } from './models/architectures';
 import type { ResizeMode } from './data/types';
-import type { ClassWeightSpec } from './train/class-weights';
-import type { OptimizerKind } from './train/optimizer';
-import type { ScheduleKind } from './train/schedule';
 import type { Auto } from './train/step-budget';
+import type { RunBasics } from './pipeline/run-skeleton';
 
 /** How the data is split and shuffled; shared by pretrain and transfer. */
 export const DATA_DEFAULTS = {
@@ -19,16 +17,7 @@ export const DATA_DEFAULTS = {
 } as const;
 
 /** Settings of the training loop that pretrain and transfer both expose. */
-interface TrainingDefaults {
-  epochs: Auto<number>;
-  patience: Auto<number>;
-  batchSize: number;
-  lr: number;
-  optimizer: OptimizerKind;
-  schedule: ScheduleKind;
-  classWeights: ClassWeightSpec;
-  labelSmoothing: number;
-}
+type TrainingDefaults = Pick<RunBasics, 'epochs' | 'patience' | 'batchSize' | 'lr' | 'optimizer' | 'schedule' | 'classWeights' | 'labelSmoothing'>;
 
 export const TRANSFER_DEFAULTS: Readonly<
   TrainingDefaults & { fineTuneEpochs: Auto<number>; fineTuneLayers: number; head: { dropout: number; hidden: readonly number[]; l2: number } }

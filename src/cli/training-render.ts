@@ -17,10 +17,20 @@ const QUIET_MS = 1000;
  */
 const PLAIN_QUIET_MS = 5000;
 
+/** Warns about the first 20 skipped files, then says where the rest are listed. */
+function skipReporter(out: Output): (file: { id: string; reason: string }) => void {
+  let skipped = 0;
+  return (file) => {
+    skipped++;
+    if (skipped <= 20) out.warn(`skipped ${file.id}: ${file.reason}`);
+    else if (skipped === 21) out.warn('more files skipped; the full list is in the run directory (tl.json)');
+  };
+}
+
 export function trainingRenderer(out: Output, now: () => number = Date.now): (e: PipelineEvent) => void {
   let bar: Progress | undefined;
   let barKey = '';
-  let skipped = 0;
+  const reportSkip = skipReporter(out);
   /** When the current epoch began: the end of the previous one, or the phase's start. */
   let epochStarted = now();
   let lastEpochLine = -Infinity;
@@ -85,9 +95,7 @@ export function trainingRenderer(out: Output, now: () => number = Date.now): (e:
         break;
       }
       case 'skip':
-        skipped++;
-        if (skipped <= 20) out.warn(`skipped ${e.file.id}: ${e.file.reason}`);
-        else if (skipped === 21) out.warn('more files skipped; the full list is in the run directory (tl.json)');
+        reportSkip(e.file);
         break;
       case 'warning':
         out.warn(e.message);

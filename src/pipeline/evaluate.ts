@@ -12,7 +12,7 @@ import { EVALUATE_DEFAULTS } from '../defaults';
 import { describeInferenceBatch, inferenceBatchSize } from '../models';
 import type { LayersModel } from '@tensorflow/tfjs-node';
 import type { HistoryRow, TlJson } from '../models';
-import { writeEvaluationReport, evaluationSummary, EVALUATION_FILES } from '../report';
+import { writeEvaluationReport, evaluationSummary, refuseForeignReportFolder } from '../report';
 import { checkThresholds, defaultTopK, evaluateModel } from '../evaluate';
 import type { GateResult, Metrics, Thresholds } from '../evaluate';
 import { frozenActivationBatches, frozenPartOf } from './frozen-part';
@@ -282,20 +282,4 @@ async function writeReport(opts: EvaluateRunOptions, reportDir: string, report: 
   }
   opts.onProgress?.({ stage: 'report', done: 1, total: 1 });
   return files;
-}
-
-/**
- * The report replaces its own files in place, so --report may name a new folder, an empty one, or
- * an earlier report: never a folder of other files, whose same-named files it would overwrite.
- */
-function refuseForeignReportFolder(dir: string): void {
-  const names = fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? fs.readdirSync(dir) : [];
-  const own = new Set<string>(Object.values(EVALUATION_FILES));
-  const foreign = names.filter((n) => !own.has(n) && !n.startsWith('.'));
-  if (foreign.length > 0) {
-    throw new UsageError(
-      `--report ${dir} already holds files tl did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''})`,
-      'Give --report a new or empty folder (or an earlier report folder), so nothing of yours is overwritten.',
-    );
-  }
 }

@@ -100,3 +100,19 @@ export async function buildEvaluationFiles(input: EvaluationReportInput): Promis
 export async function writeEvaluationReport(dir: string, input: EvaluationReportInput): Promise<string[]> {
   return writeFilesAtomic(dir, await buildEvaluationFiles(input));
 }
+
+/**
+ * The report replaces its own files in place, so --report may name a new folder, an empty one, or
+ * an earlier report: never a folder of other files, whose same-named files it would overwrite.
+ */
+export function refuseForeignReportFolder(dir: string): void {
+  const names = fs.existsSync(dir) && fs.statSync(dir).isDirectory() ? fs.readdirSync(dir) : [];
+  const own = new Set<string>(Object.values(EVALUATION_FILES));
+  const foreign = names.filter((n) => !own.has(n) && !n.startsWith('.'));
+  if (foreign.length > 0) {
+    throw new UsageError(
+      `--report ${dir} already holds files tl did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''})`,
+      'Give --report a new or empty folder (or an earlier report folder), so nothing of yours is overwritten.',
+    );
+  }
+}
