@@ -10,7 +10,10 @@ import { registerInspect } from './commands/inspect';
 import { registerPretrain } from './commands/pretrain';
 import { registerTransfer } from './commands/transfer';
 import { registerCache } from './commands/cache';
+import { registerCompletion } from './commands/completion';
 import { registerAssess } from './commands/assess';
+import { registerRun } from './commands/run';
+import { registerCompare } from './commands/compare';
 import { UsageError } from '../errors';
 // Direct paths, not the data room's index: these two modules are pure and cheap to load.
 import { configureImageLimits, MAX_IMAGE_BYTES_CEILING } from '../data/decode-config';
@@ -56,6 +59,9 @@ Exit codes: 0 ok, 1 quality gate not met, 2 usage, 3 data, 4 model, 5 native bac
   registerTransfer(program);
   registerAssess(program);
   registerCache(program);
+  registerCompletion(program);
+  registerRun(program);
+  registerCompare(program);
   forEachCommand(program, (command) => {
     // Usage errors throw instead of exiting (commander's own exit code is 1, which tl keeps for a
     // failed gate); main.ts maps them to exit 2. Unknown flags get the nearest flag's name.

@@ -12,6 +12,7 @@ import { assertSafeRelativePath } from './manifest';
 import { checkOutDir, RUN_FILES } from './run-files';
 import { asideOf, tempSiblingPrefix } from '../out-paths';
 import type { HistoryRow, SavedModelCheck, TlJson } from './types';
+import { TEACHABLE_MACHINE_FILE, teachableMachineMetadata, TeachableMachineRecord } from './teachable-machine';
 
 export interface RunDirectoryContents {
   model: tfTypes.LayersModel;
@@ -74,6 +75,22 @@ function outputUnits(model: tfTypes.LayersModel): number | null {
   return shape && shape.length === 2 ? (shape[1] as number | null) : null;
 }
 
+/** metadata.json for @teachablemachine/image when the model fits its format; the record for tl.json either way. */
+async function writeTeachableMachine(tmp: string, finalDir: string, labels: string[], tl: TlJson): Promise<TeachableMachineRecord> {
+  const tf = loadTf();
+  const made = teachableMachineMetadata({
+    input: tl.input,
+    labels,
+    modelName: path.basename(finalDir),
+    tfjsVersion: (tf.version as Record<string, string>).tfjs ?? tf.version_core,
+    tlVersion: tl.tlVersion,
+    now: new Date(),
+  });
+  if ('notWritten' in made) return made;
+  await fs.promises.writeFile(path.join(tmp, TEACHABLE_MACHINE_FILE), JSON.stringify(made.metadata, null, 2) + '\n');
+  return { metadataFile: TEACHABLE_MACHINE_FILE };
+}
+
 /** How writeRunDirectory treats an existing `outDir`. */
 export interface RunDirectoryWriteOptions {
   overwrite: boolean;
@@ -93,7 +110,7 @@ export async function writeRunDirectory(outDir: string, c: RunDirectoryContents,
   const dir = path.resolve(outDir);
   checkOutDir(dir, opts.overwrite, opts.dataPaths);
   checkLabels(c.labels, outputUnits(c.model), 'writing the run directory');
-  const reserved = new Set<string>(Object.values(RUN_FILES));
+  const reserved = new Set<string>([...Object.values(RUN_FILES), TEACHABLE_MACHINE_FILE]);
   for (const name of Object.keys(c.extraFiles ?? {})) {
     assertSafeRelativePath(name, 'extraFiles');
     if (reserved.has(name)) throw new ModelError(`extra file '${name}' would overwrite a run directory file`);
@@ -118,6 +135,7 @@ export async function writeRunDirectory(outDir: string, c: RunDirectoryContents,
     }
     const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
     await fs.promises.writeFile(path.join(tmp, RUN_FILES.labels), json(c.labels));
+    tl = { ...tl, teachableMachine: await writeTeachableMachine(tmp, dir, c.labels, tl) };
     if (c.metrics !== undefined) await fs.promises.writeFile(path.join(tmp, RUN_FILES.metrics), json(c.metrics));
     if (c.history !== undefined) await fs.promises.writeFile(path.join(tmp, RUN_FILES.history), formatHistoryCsv(c.history));
     for (const [name, content] of Object.entries(c.extraFiles ?? {})) {

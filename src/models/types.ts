@@ -50,6 +50,8 @@ export interface TlJson {
   timings: object;
   /** The saved files reloaded before publishing: predictions on a sample equal the trained model's. */
   savedModelCheck?: SavedModelCheck;
+  /** Teachable Machine's metadata.json: the file written, or why the format cannot express this model. */
+  teachableMachine?: { metadataFile: string } | { notWritten: string };
   /** Every top-level name tl wrote in the run directory (written by writeRunDirectory; --overwrite replaces nothing else). */
   files?: string[];
   [k: string]: unknown;

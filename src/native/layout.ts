@@ -2,6 +2,9 @@
 // Pure given its inputs; no TensorFlow is loaded here.
 import * as fs from 'fs';
 import * as path from 'path';
+import { NativeBackendError } from '../errors';
+import { PROVISION_HINT } from './load';
+import { locateTfjsNode, TFJS_NODE } from './package-place';
 
 /** The files of an installed @tensorflow/tfjs-node that make up its native backend. */
 export interface TfjsNodeLayout {
@@ -37,9 +40,15 @@ export function pickNapiVersion(supported: number[], nodeNapi: number): number {
   return Math.max(...usable);
 }
 
-export function tfjsNodeLayout(fromDir: string = __dirname): TfjsNodeLayout {
-  const pkgJsonPath = require.resolve('@tensorflow/tfjs-node/package.json', { paths: [fromDir] });
-  const pkgDir = path.dirname(pkgJsonPath);
+/** The layout of the tfjs-node tl uses now (see package-place.ts); throws when there is none yet. */
+export function tfjsNodeLayout(): TfjsNodeLayout {
+  const found = locateTfjsNode();
+  if (!found) throw new NativeBackendError(`${TFJS_NODE} is not installed beside tl`, PROVISION_HINT);
+  return tfjsNodeLayoutAt(found.pkgDir);
+}
+
+export function tfjsNodeLayoutAt(pkgDir: string): TfjsNodeLayout {
+  const pkgJsonPath = path.join(pkgDir, 'package.json');
   const pkg = JSON.parse(fs.readFileSync(pkgJsonPath, 'utf8')) as {
     version: string;
     binary: { module_path: string; napi_versions: number[] };

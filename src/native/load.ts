@@ -2,6 +2,7 @@
 // Provisioning (getting the native library in place) lives in provision.ts; this file only loads.
 import { NativeBackendError } from '../errors';
 import { tensorFlowEnv, type AllocatorSetting } from './tf-env';
+import { locateTfjsNode } from './package-place';
 
 export type Tf = typeof import('@tensorflow/tfjs-node');
 
@@ -27,8 +28,11 @@ export function loadTf(opts: LoadOptions = {}): Tf {
   if (loaded) return loaded;
   allocator = tensorFlowEnv(process.env, Boolean(opts.verbose));
   try {
+    // tl's copy in the user cache (install folder not writable) is required by path; otherwise by
+    // name, as Node finds it from tl (tests map that name to one shared instance).
+    const found = locateTfjsNode();
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    loaded = require('@tensorflow/tfjs-node') as Tf;
+    loaded = (found?.place === 'user-cache' ? require(found.pkgDir) : require('@tensorflow/tfjs-node')) as Tf;
   } catch (err) {
     if (process.env[ALLOW_JS_BACKEND_ENV] === '1') {
       process.emitWarning(

@@ -8,7 +8,8 @@ import { NativeBackendError } from '../errors';
 import { cacheArea } from '../cache-dir';
 import { addExpectedLinks, buildAddon } from './build-addon';
 import { cloneLibDir, commitEntry, listCacheEntries, makeStagingDir, restoreEntry, CacheEntry } from './cache';
-import { cacheKeyPrefix, nativeFilesPresent, NativeSource, readStamp, TfjsNodeLayout, tfjsNodeLayout } from './layout';
+import { cacheKeyPrefix, nativeFilesPresent, NativeSource, readStamp, TfjsNodeLayout, tfjsNodeLayoutAt } from './layout';
+import { ensureTfjsNodePackage, locateTfjsNode, TfjsNodePlace } from './package-place';
 import { withLock } from '../lock';
 import { officialLibtensorflowUrl, OFFICIAL_LIBTENSORFLOW_VERSION, probeUrl, proxyFor, readCustomTfLib, runOfficialInstall } from './official';
 import { verifyNativeBackend, VerifyResult } from './verify';
@@ -84,6 +85,10 @@ export interface ProvisionOptions {
 export interface ProvisionResult extends RouteOutcome {
   routes: RouteReport[];
   cacheEntry?: string;
+  /** The tfjs-node package the addon and libraries were put into. */
+  tfjsNodeDir: string;
+  /** 'user-cache' when tl's install folder was not writable and tl keeps its copy under the cache root. */
+  tfjsNodePlace: TfjsNodePlace['place'];
 }
 
 /** Default reachability timeout for the official host: long enough for a slow proxy, short offline. */
@@ -290,7 +295,6 @@ export function buildRoutes(
 /** Provisions the native backend (see file header). Safe to call from several processes at once. */
 export async function provisionNativeBackend(opts: ProvisionOptions = {}): Promise<ProvisionResult> {
   const env = opts.env ?? process.env;
-  const layout = opts.layout ?? tfjsNodeLayout();
   const nativeCacheDir = opts.nativeCacheDir ?? cacheArea('native', env);
   const deps: ProvisionDeps = { ...realDeps, ...opts.deps };
   // A lock file, not the '.lock' folder older versions took (a stale one of those is harmless).
@@ -299,9 +303,13 @@ export async function provisionNativeBackend(opts: ProvisionOptions = {}): Promi
     path.join(nativeCacheDir, 'provision.lock'),
     { timeoutMs: 60 * 60_000, staleMs: 2 * 60 * 60_000, onWait: (owner) => opts.onEvent?.({ type: 'wait', owner }) },
     async () => {
+      // Inside the lock: two first runs must not both fetch and place the tfjs-node package.
+      const log = (line: string) => opts.onEvent?.({ type: 'log', line });
+      const place: TfjsNodePlace = opts.layout ? { pkgDir: opts.layout.pkgDir, place: 'installed' } : await ensureTfjsNodePackage({ env, log });
+      const layout = opts.layout ?? tfjsNodeLayoutAt(place.pkgDir);
       const routes = buildRoutes(layout, nativeCacheDir, env, deps, opts.onEvent, { ignoreExisting: opts.ignoreExisting, trustCache: opts.trustCache });
       const { outcome, reports } = await runRoutes(routes, opts.onEvent);
-      return { ...outcome, routes: reports, cacheEntry: readStamp(layout)?.cacheEntry };
+      return { ...outcome, routes: reports, cacheEntry: readStamp(layout)?.cacheEntry, tfjsNodeDir: layout.pkgDir, tfjsNodePlace: place.place };
     },
   );
 }
@@ -312,9 +320,9 @@ export async function provisionNativeBackend(opts: ProvisionOptions = {}): Promi
  * same way, since the caller loads TensorFlow next (see ProvisionOptions.trustCache).
  */
 export async function ensureNativeBackend(opts: ProvisionOptions = {}): Promise<ProvisionResult | undefined> {
-  const layout = opts.layout ?? tfjsNodeLayout();
-  if (nativeFilesPresent(layout)) return undefined;
-  return provisionNativeBackend({ trustCache: true, ...opts, layout });
+  const found = opts.layout?.pkgDir ?? locateTfjsNode({ env: opts.env })?.pkgDir;
+  if (found && nativeFilesPresent(opts.layout ?? tfjsNodeLayoutAt(found))) return undefined;
+  return provisionNativeBackend({ trustCache: true, ...opts });
 }
 
 export function describeMachine(): { cpus: number; platform: string; arch: string; node: string } {

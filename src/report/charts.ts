@@ -77,7 +77,7 @@ function chartTitle(text: string, centre: number, width: number): string {
   return svgText(text, { x, y: PAD + TITLE_SIZE, size: TITLE_SIZE, anchor: 'middle', weight: 'bold' });
 }
 
-function line(x1: number, y1: number, x2: number, y2: number, stroke: string, extra = ''): string {
+export function line(x1: number, y1: number, x2: number, y2: number, stroke: string, extra = ''): string {
   return `<line x1="${num(x1)}" y1="${num(y1)}" x2="${num(x2)}" y2="${num(y2)}" stroke="${stroke}"${extra ? ' ' + extra : ''}/>`;
 }
 
@@ -273,6 +273,42 @@ function curveHits(lines: readonly (readonly [number, number][])[], xs: readonly
   return hits;
 }
 
+/** The frame of one learning-curve panel: title, grid, axes, ticks and axis titles, px. */
+export interface EpochPanelFrame {
+  metric: 'accuracy' | 'loss';
+  left: number;
+  right: number;
+  top: number;
+  bottom: number;
+  x: (v: number) => number;
+  y: (v: number) => number;
+  xTicks: number[];
+  yTicks: number[];
+  yStep: number;
+}
+
+/** Title above, grid, axes with tick labels, "epoch (both phases)" below and the metric rotated on the left. */
+export function epochPanelAxes(f: EpochPanelFrame): string[] {
+  const { left, right, top, bottom, x, y } = f;
+  const mid = (left + right) / 2;
+  const out: string[] = [svgText(f.metric === 'accuracy' ? 'Accuracy' : 'Loss', { x: mid, y: PAD + TITLE_SIZE, size: TITLE_SIZE, anchor: 'middle', weight: 'bold' })];
+  for (const t of f.yTicks) out.push(line(left, y(t), right, y(t), GRID_COLOUR));
+  for (const t of f.xTicks) out.push(line(x(t), top, x(t), bottom, GRID_COLOUR));
+  out.push(line(left, top, left, bottom, AXIS_COLOUR));
+  out.push(line(left, bottom, right, bottom, AXIS_COLOUR));
+  for (const t of f.yTicks) {
+    out.push(line(left - 4, y(t), left, y(t), AXIS_COLOUR));
+    out.push(svgText(formatTick(t, f.yStep), { x: left - 6, y: y(t) + LABEL_SIZE * 0.35, size: LABEL_SIZE, anchor: 'end', fill: LABEL_COLOUR }));
+  }
+  for (const t of f.xTicks) {
+    out.push(line(x(t), bottom, x(t), bottom + 4, AXIS_COLOUR));
+    out.push(svgText(String(t), { x: x(t), y: bottom + 16, size: LABEL_SIZE, anchor: 'middle', fill: LABEL_COLOUR }));
+  }
+  out.push(svgText('epoch (both phases)', { x: mid, y: bottom + 22 + AXIS_TITLE_SIZE, size: AXIS_TITLE_SIZE, anchor: 'middle', weight: 'bold' }));
+  out.push(svgText(f.metric, { x: left - PANEL_LEFT + AXIS_TITLE_SIZE, y: (top + bottom) / 2, size: AXIS_TITLE_SIZE, anchor: 'middle', weight: 'bold', rotate: -90 }));
+  return out;
+}
+
 /** Up to this many epochs each gets a point marker on the learning curves. */
 const MAX_MARKED_EPOCHS = 60;
 
@@ -317,21 +353,7 @@ export function learningCurvesSvg(history: readonly HistoryPoint[]): string {
     const yRaw = linearScale(yDomain, [plotBottom, plotTop]);
     const y = (v: number) => Math.min(plotBottom, Math.max(plotTop, yRaw(v)));
 
-    const out: string[] = [svgText(metric === 'accuracy' ? 'Accuracy' : 'Loss', { x: left + PANEL_WIDTH / 2, y: PAD + TITLE_SIZE, size: TITLE_SIZE, anchor: 'middle', weight: 'bold' })];
-    for (const t of yTicks) out.push(line(left, y(t), right, y(t), GRID_COLOUR));
-    for (const t of xTicks) out.push(line(x(t), plotTop, x(t), plotBottom, GRID_COLOUR));
-    out.push(line(left, plotTop, left, plotBottom, AXIS_COLOUR));
-    out.push(line(left, plotBottom, right, plotBottom, AXIS_COLOUR));
-    for (const t of yTicks) {
-      out.push(line(left - 4, y(t), left, y(t), AXIS_COLOUR));
-      out.push(svgText(formatTick(t, yStep), { x: left - 6, y: y(t) + LABEL_SIZE * 0.35, size: LABEL_SIZE, anchor: 'end', fill: LABEL_COLOUR }));
-    }
-    for (const t of xTicks) {
-      out.push(line(x(t), plotBottom, x(t), plotBottom + 4, AXIS_COLOUR));
-      out.push(svgText(String(t), { x: x(t), y: plotBottom + 16, size: LABEL_SIZE, anchor: 'middle', fill: LABEL_COLOUR }));
-    }
-    out.push(svgText('epoch (both phases)', { x: left + PANEL_WIDTH / 2, y: plotBottom + 22 + AXIS_TITLE_SIZE, size: AXIS_TITLE_SIZE, anchor: 'middle', weight: 'bold' }));
-    out.push(svgText(metric, { x: left - PANEL_LEFT + AXIS_TITLE_SIZE, y: (plotTop + plotBottom) / 2, size: AXIS_TITLE_SIZE, anchor: 'middle', weight: 'bold', rotate: -90 }));
+    const out = epochPanelAxes({ metric, left, right, top: plotTop, bottom: plotBottom, x, y, xTicks, yTicks, yStep });
 
     const rx = start === undefined ? undefined : x(start);
     if (rx !== undefined) out.push(line(rx, plotTop, rx, plotBottom, '#666', 'stroke-dasharray="4 4" class="fine-tune-rule"'));

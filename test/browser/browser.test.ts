@@ -1,6 +1,7 @@
 // Real-browser checks with Debian's headless Chromium: report.html renders with no console
 // errors and no outside requests, and a tl run directory loads in the browser with the
-// published tfjs bundle and predicts the same top-1 as `tl predict`. Skipped without Chromium.
+// published tfjs bundle and predicts the same top-1 as `tl predict`; tl compare's compare.html
+// renders its inline SVG curves. Skipped without Chromium.
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
@@ -11,6 +12,8 @@ import { computeMetrics, checkThresholds, fileToModelInput } from '../../src/eva
 import { buildEvaluationFiles } from '../../src/report';
 import { CLASSES, INPUT, colourPng, makeColourFolder, makeColourRun, tempDir } from '../helpers/colour-run';
 import { runCli } from '../helpers/cli';
+import { readCompareRun, writeComparison } from '../../src/experiments';
+import { fakeRun } from '../experiments/fixtures';
 
 const haveChromium = fs.existsSync(CHROMIUM);
 if (!haveChromium) {
@@ -186,5 +189,30 @@ describeIfChromium('in headless Chromium', () => {
       server.closeAllConnections(); // Chromium keeps connections alive; close() alone would wait
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  }, BROWSER_TIMEOUT_MS);
+
+  test('tl compare\'s compare.html renders tables and one curve per run and series, not blank, nothing fetched', async () => {
+    const runs = [fakeRun(work, 'dropout-0', 0, 12, 4), fakeRun(work, 'dropout-0.5', 0.5, 12, 4)].map(readCompareRun);
+    await writeComparison(path.join(work, 'out'), 'dropout 0 against 0.5', runs);
+    const page = await browser.newPage();
+    await page.goto(`file://${path.join(work, 'out', 'compare.html')}`);
+    const state = await page.evaluate<{ title: string; headers: number; curves: number; width: number }>(
+      `(() => ({ title: document.title, headers: document.querySelectorAll('th .swatch').length,
+        curves: document.querySelectorAll('svg polyline.curve').length,
+        width: document.querySelector('svg').getBoundingClientRect().width }))()`,
+    );
+    expect(state.title).toBe('dropout 0 against 0.5');
+    expect(state.headers).toBe(2);
+    expect(state.curves).toBe(2 * 2 * 2); // runs x (train, validation) x (accuracy, loss)
+    expect(state.width).toBeGreaterThan(800);
+    const shot = await page.screenshot();
+    if (process.env.TL_TEST_ARTIFACTS) {
+      fs.mkdirSync(process.env.TL_TEST_ARTIFACTS, { recursive: true });
+      fs.writeFileSync(path.join(process.env.TL_TEST_ARTIFACTS, 'compare-screenshot.png'), shot);
+    }
+    const stats = await sharp(shot).stats();
+    for (const ch of stats.channels.slice(0, 3)) expect(ch.max - ch.min).toBeGreaterThan(100);
+    expect(page.problems).toEqual([]);
+    expect(page.requests.filter((u) => !u.startsWith('file://') && !u.startsWith('data:'))).toEqual([]);
   }, BROWSER_TIMEOUT_MS);
 });

@@ -45,3 +45,28 @@ test('first run compiles, a later run does not, a changed source is compiled aga
   expect(third.stderr).toMatch(/sources changed since the last build, compiling/);
   expect(third.stdout).toContain('print the tl version (edited)');
 }, 600_000);
+
+test('an installed package (dist/, no src/) never compiles; without dist/ it says to reinstall', () => {
+  // Same layout as the packed tarball: bin/tl, dist/, package.json; no src/, no bin/compile.js.
+  const installed = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-installed-'));
+  try {
+    fs.mkdirSync(path.join(installed, 'bin'));
+    fs.copyFileSync(path.join(repo, 'bin', 'tl'), path.join(installed, 'bin', 'tl'));
+    fs.cpSync(path.join(copy, 'dist'), path.join(installed, 'dist'), { recursive: true });
+    fs.copyFileSync(path.join(repo, 'package.json'), path.join(installed, 'package.json'));
+    fs.symlinkSync(path.join(repo, 'node_modules'), path.join(installed, 'node_modules'), 'dir');
+    const run = () => spawnSync(process.execPath, [path.join(installed, 'bin', 'tl'), '--version'], { encoding: 'utf8', timeout: 60_000 });
+    const ok = run();
+    expect(ok.status).toBe(0);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout.trim()).toBe(JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).version);
+
+    fs.rmSync(path.join(installed, 'dist'), { recursive: true });
+    const broken = run();
+    expect(broken.status).toBe(70);
+    expect(broken.stderr).toMatch(/has no .*main\.js.*Reinstall/);
+    expect(fs.existsSync(path.join(installed, 'dist'))).toBe(false);
+  } finally {
+    fs.rmSync(installed, { recursive: true, force: true });
+  }
+}, 120_000);

@@ -3,11 +3,12 @@ import { Command, Option } from 'commander';
 import { Output } from '../output';
 import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
 import { SCRATCH_RULE } from '../../train/step-budget';
+import { teachableMachineLine, teachableMachineNote } from '../teachable-machine-line';
 import { addTrainingOptions, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary, savedModelLine } from '../training-flags';
 import { FLAG_CEILINGS, positiveDecimal, wholeNumber } from '../flag-values';
 import { PRETRAIN_DEFAULTS } from '../../defaults';
 
-interface PretrainFlags extends RawDataFlags, RawTrainingFlags {
+export interface PretrainFlags extends RawDataFlags, RawTrainingFlags {
   out: string;
   arch: string;
   alpha?: string;
@@ -17,38 +18,41 @@ interface PretrainFlags extends RawDataFlags, RawTrainingFlags {
   json?: boolean;
 }
 
-async function runPretrain(flags: PretrainFlags, verbose: boolean): Promise<void> {
-  const out = new Output({ json: Boolean(flags.json), verbose });
+/** The pipeline options of `tl pretrain`'s flags (also what a pretrain step of `tl run` gets). */
+export function pretrainOptionsFrom(flags: PretrainFlags) {
   const data = dataOptionsFrom(flags);
   const training = trainingOptionsFrom(flags);
+  return {
+    out: flags.out,
+    overwrite: Boolean(flags.overwrite),
+    resume: Boolean(flags.resume),
+    arch: flags.arch as 'auto' | 'cnn-small' | 'mobilenet-v1-style',
+    alpha: positiveDecimal('--alpha', flags.alpha, { max: 1 }),
+    inputSize: wholeNumber('--input-size', flags.inputSize, { min: 8, max: FLAG_CEILINGS.inputSize }),
+    ...dataRunOptions(data),
+    ...training,
+  };
+}
+
+async function runPretrain(flags: PretrainFlags, verbose: boolean): Promise<void> {
+  const out = new Output({ json: Boolean(flags.json), verbose });
+  const options = pretrainOptionsFrom(flags);
   const { requireTf } = await import('../native');
   await requireTf(out);
   const { pretrain } = await import('../../pipeline/pretrain');
   const { trainingRenderer, interruptFlag } = await import('../training-render');
   const interrupt = interruptFlag();
   try {
-    const result = await pretrain(
-      {
-        out: flags.out,
-        overwrite: Boolean(flags.overwrite),
-        resume: Boolean(flags.resume),
-        arch: flags.arch as 'auto' | 'cnn-small' | 'mobilenet-v1-style',
-        alpha: positiveDecimal('--alpha', flags.alpha, { max: 1 }),
-        inputSize: wholeNumber('--input-size', flags.inputSize, { min: 8, max: FLAG_CEILINGS.inputSize }),
-        ...dataRunOptions(data),
-        ...training,
-      },
-      { onEvent: trainingRenderer(out), shouldStop: interrupt.stopped },
-    );
+    const result = await pretrain(options, { onEvent: trainingRenderer(out), shouldStop: interrupt.stopped });
     const m = result.metrics;
     if (out.json) {
-      out.result({ outDir: result.outDir, arch: result.arch, classes: result.classes, metrics: m, phases: result.phases, seconds: result.seconds, savedModelCheck: result.savedModelCheck });
+      out.result({ outDir: result.outDir, arch: result.arch, classes: result.classes, metrics: m, phases: result.phases, seconds: result.seconds, savedModelCheck: result.savedModelCheck, teachableMachine: teachableMachineNote(result.outDir) });
       return;
     }
     out.info(
       `\n${out.c.green('Done')} in ${result.seconds.toFixed(0)} s: ${result.arch} on ${result.classes.length} classes, ` +
         accuracySummary(m) +
-        `.\n${savedModelLine(result.outDir, result.savedModelCheck)}\nNext: tl transfer --base ${result.outDir} --data <your images> --out <dir>   or   tl evaluate --model ${result.outDir}`,
+        `.\n${savedModelLine(result.outDir, result.savedModelCheck)}${teachableMachineLine(result.outDir)}\nNext: tl transfer --base ${result.outDir} --data <your images> --out <dir>   or   tl evaluate --model ${result.outDir}`,
     );
   } finally {
     interrupt.dispose();

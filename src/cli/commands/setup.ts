@@ -15,11 +15,13 @@ async function runSetup(flags: SetupFlags, verbose: boolean): Promise<void> {
   const result = await provisionNativeBackend({ ignoreExisting: Boolean(flags.force), onEvent: provisionEventRenderer(out) });
   const seconds = (Date.now() - t0) / 1000;
   if (out.json) {
-    out.result({ ok: true, nativeSource: result.source, tensorflowVersion: result.tensorflowVersion, seconds, routes: result.routes, cacheEntry: result.cacheEntry });
+    out.result({ ok: true, nativeSource: result.source, tensorflowVersion: result.tensorflowVersion, seconds, routes: result.routes, cacheEntry: result.cacheEntry, tfjsNodeDir: result.tfjsNodeDir, tfjsNodePlace: result.tfjsNodePlace });
     return;
   }
   out.info(
     `Native TensorFlow ${result.tensorflowVersion} ready (source: ${result.source}) in ${seconds.toFixed(1)} s.` +
+      `\nAddon and libraries in ${result.tfjsNodeDir}` +
+      (result.tfjsNodePlace === 'user-cache' ? ' (tl\'s install folder is not writable for you, so tl keeps its copy of tfjs-node in your cache).' : '.') +
       (result.cacheEntry ? `\nCached at ${result.cacheEntry}; later installs restore from there in seconds.` : '') +
       '\nNext: `tl doctor` to see the full environment.',
   );

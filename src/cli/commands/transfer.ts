@@ -2,13 +2,14 @@
 import { Command } from 'commander';
 import { Output } from '../output';
 import { addDataOptions, dataOptionsFrom, RawDataFlags } from '../data-flags';
+import { teachableMachineLine, teachableMachineNote } from '../teachable-machine-line';
 import { addTrainingOptions, RawTrainingFlags, trainingOptionsFrom, dataRunOptions, accuracySummary, savedModelLine } from '../training-flags';
 import { FLAG_CEILINGS, positiveDecimal, wholeNumber, wholeNumberOrAuto } from '../flag-values';
 import { TRANSFER_DEFAULTS } from '../../defaults';
 import { UsageError } from '../../errors';
 import { describeAutoEpochs, FINE_TUNE_RULE, HEAD_RULE, STREAMED_FINE_TUNE_RULE, STREAMED_HEAD_RULE } from '../../train/step-budget';
 
-interface TransferFlags extends RawDataFlags, RawTrainingFlags {
+export interface TransferFlags extends RawDataFlags, RawTrainingFlags {
   base: string;
   out: string;
   cutLayer?: string;
@@ -36,8 +37,8 @@ function hiddenFrom(v: string | undefined): number[] | undefined {
   return units.map(Number);
 }
 
-async function runTransfer(flags: TransferFlags, verbose: boolean): Promise<void> {
-  const out = new Output({ json: Boolean(flags.json), verbose });
+/** The pipeline options of `tl transfer`'s flags (also what a transfer step of `tl run` gets). */
+export async function transferOptionsFrom(flags: TransferFlags) {
   const data = dataOptionsFrom(flags);
   const training = trainingOptionsFrom(flags);
   const { defaultHeadConfig } = await import('../../models/head');
@@ -47,38 +48,41 @@ async function runTransfer(flags: TransferFlags, verbose: boolean): Promise<void
     ...(flags.hidden !== undefined ? { hidden: hiddenFrom(flags.hidden)! } : {}),
     ...(flags.l2 !== undefined ? { l2: positiveDecimal('--l2', flags.l2, { max: 1, zeroAllowed: true })! } : {}),
   };
+  return {
+    base: flags.base,
+    out: flags.out,
+    overwrite: Boolean(flags.overwrite),
+    cutLayer: flags.cutLayer,
+    head,
+    fineTuneEpochs: wholeNumberOrAuto('--fine-tune-epochs', flags.fineTuneEpochs),
+    fineTuneLr: positiveDecimal('--fine-tune-lr', flags.fineTuneLr, { max: 10 }),
+    unfreezeFrom: flags.unfreezeFrom,
+    fineTuneLayers: wholeNumber('--fine-tune-layers', flags.fineTuneLayers),
+    tensorboard: flags.tensorboard,
+    resume: Boolean(flags.resume),
+    cache: flags.cache !== false,
+    ...dataRunOptions(data),
+    ...training,
+  };
+}
+
+async function runTransfer(flags: TransferFlags, verbose: boolean): Promise<void> {
+  const out = new Output({ json: Boolean(flags.json), verbose });
+  const options = await transferOptionsFrom(flags);
   const { requireTf } = await import('../native');
   await requireTf(out);
   const { transfer } = await import('../../pipeline/transfer');
   const { trainingRenderer, interruptFlag } = await import('../training-render');
   const interrupt = interruptFlag();
   try {
-    const r = await transfer(
-      {
-        base: flags.base,
-        out: flags.out,
-        overwrite: Boolean(flags.overwrite),
-        cutLayer: flags.cutLayer,
-        head,
-        fineTuneEpochs: wholeNumberOrAuto('--fine-tune-epochs', flags.fineTuneEpochs),
-        fineTuneLr: positiveDecimal('--fine-tune-lr', flags.fineTuneLr, { max: 10 }),
-        unfreezeFrom: flags.unfreezeFrom,
-        fineTuneLayers: wholeNumber('--fine-tune-layers', flags.fineTuneLayers),
-        tensorboard: flags.tensorboard,
-        resume: Boolean(flags.resume),
-        cache: flags.cache !== false,
-        ...dataRunOptions(data),
-        ...training,
-      },
-      { onEvent: trainingRenderer(out), shouldStop: interrupt.stopped },
-    );
+    const r = await transfer(options, { onEvent: trainingRenderer(out), shouldStop: interrupt.stopped });
     const m = r.metrics;
     if (out.json) {
-      out.result({ outDir: r.outDir, base: r.base, cutLayer: r.cutLayer, unfreezeFrom: r.unfreezeFrom, classes: r.classes, phases: r.phases, metrics: m, cache: r.cache, seconds: r.seconds, savedModelCheck: r.savedModelCheck });
+      out.result({ outDir: r.outDir, base: r.base, cutLayer: r.cutLayer, unfreezeFrom: r.unfreezeFrom, classes: r.classes, phases: r.phases, metrics: m, cache: r.cache, seconds: r.seconds, savedModelCheck: r.savedModelCheck, teachableMachine: teachableMachineNote(r.outDir) });
       return;
     }
     out.info(
-      `\n${out.c.green('Done')} in ${r.seconds.toFixed(0)} s: ${r.classes.length} classes, ` + accuracySummary(m) + `.\n${savedModelLine(r.outDir, r.savedModelCheck)}\nNext: tl evaluate --model ${r.outDir}   (uses the run's own test split; add --data <dir> for other images)`,
+      `\n${out.c.green('Done')} in ${r.seconds.toFixed(0)} s: ${r.classes.length} classes, ` + accuracySummary(m) + `.\n${savedModelLine(r.outDir, r.savedModelCheck)}${teachableMachineLine(r.outDir)}\nNext: tl evaluate --model ${r.outDir}   (uses the run's own test split; add --data <dir> for other images)`,
     );
   } finally {
     interrupt.dispose();
