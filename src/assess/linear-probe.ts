@@ -81,10 +81,11 @@ export function standardize(m: Matrix, useForStats: (row: number) => boolean): F
     if (!useForStats(r)) continue;
     for (let c = 0, o = r * cols; c < cols; c++) sq[c] += (x[o + c] - mean[c]) ** 2;
   }
-  // A constant column becomes 0 instead of dividing by 0.
-  const scale = Array.from(sq, (s) => {
+  // A constant column becomes 0 instead of dividing by 0. The test is relative to the column's
+  // mean: a random deep network's activations can be tiny (1e-8) and still vary usefully.
+  const scale = Array.from(sq, (s, c) => {
     const sd = Math.sqrt(s / Math.max(1, n));
-    return sd > 1e-6 ? 1 / sd : 0;
+    return sd > 0 && sd > 1e-6 * Math.abs(mean[c]) ? 1 / sd : 0;
   });
   const out = new Float32Array(x.length);
   for (let r = 0; r < rows; r++) for (let c = 0, o = r * cols; c < cols; c++) out[o + c] = (x[o + c] - mean[c]) * scale[c];

@@ -1,5 +1,7 @@
 // The files `tl evaluate` leaves behind: evaluation.json, confusion-matrix.csv, two PNG charts
 // and report.html, built in memory and then written atomically into one folder.
+import * as fs from 'fs';
+import { UsageError } from '../errors';
 import type { GateResult, Metrics, ModelInputImage } from '../evaluate';
 import type { Preprocessing } from '../data/types';
 import { confusionMatrixPng, learningCurvesPng, perClassF1Png, HistoryPoint } from './charts';

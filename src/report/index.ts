@@ -18,5 +18,5 @@ export type { ReportInput, ReportImages } from './html';
 export { buildReportHtml, escapeHtml } from './html';
 export { toDisplayBytes, thumbnailDataUri } from './thumbnails';
 export type { EvaluationSummaryInput, EvaluationReportInput } from './evaluation';
-export { EVALUATION_FILES, evaluationSummary, buildEvaluationFiles, writeEvaluationReport } from './evaluation';
+export { EVALUATION_FILES, evaluationSummary, buildEvaluationFiles, writeEvaluationReport, refuseForeignReportFolder } from './evaluation';
 export { ASSESS_FILES, buildAssessHtml, writeAssessReport } from './assess';

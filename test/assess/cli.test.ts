@@ -10,7 +10,7 @@ afterAll(() => removeDir(tmp));
 
 test('tl assess: an ImageNet base on digits is likely to help; --json and --report', async () => {
   const report = path.join(tmp, 'report');
-  const run = await runCli(['assess', '--base', 'mobilenet-v2-nsfwjs', '--data', 'mnist:5-9', '--limit-per-class', '40', '--layers', 'block_13_expand_relu', '--no-cache', '--json', '--report', report]);
+  const run = await runCli(['assess', '--base', 'mobilenet-v2-nsfwjs', '--data', 'mnist:5-9', '--limit-per-class', '100', '--layers', 'block_13_expand_relu', '--json', '--report', report]);
   expect(run.stderr).not.toMatch(/error/i);
   expect(run.code).toBe(0);
   const r = JSON.parse(run.stdout);
