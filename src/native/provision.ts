@@ -1,35 +1,22 @@
 // Getting a working native TensorFlow backend into node_modules: tries each route in order
-// (existing addon, cache, tfjs-node's download, a TensorFlow wheel, an unpacked libtensorflow)
-// and stops at the first that works; every success fills the cache. Never prints: reports events.
+// (routes.ts: existing addon, cache, tfjs-node's download, a TensorFlow wheel, an unpacked
+// libtensorflow) and stops at the first that works; every success fills the cache. Never prints.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { NativeBackendError } from '../errors';
 import { cacheArea } from '../cache-dir';
-import { addExpectedLinks, buildAddon } from './build-addon';
-import { cloneLibDir, commitEntry, listCacheEntries, makeStagingDir, restoreEntry, CacheEntry } from './cache';
-import { cacheKeyPrefix, nativeFilesPresent, NativeSource, readStamp, TfjsNodeLayout, tfjsNodeLayoutAt } from './layout';
+import { buildAddon } from './build-addon';
+import { nativeFilesPresent, readStamp, TfjsNodeLayout, tfjsNodeLayoutAt } from './layout';
 import { ensureTfjsNodePackage, locateTfjsNode, TfjsNodePlace } from './package-place';
 import { withLock } from '../lock';
-import { officialLibtensorflowUrl, OFFICIAL_LIBTENSORFLOW_VERSION, probeUrl, proxyFor, readCustomTfLib, runOfficialInstall } from './official';
+import { buildRoutes, RouteSkipped, type Route, type RouteName, type RouteOutcome } from './routes';
+
+export { buildRoutes, RouteSkipped, ROUTE_ORDER, OFFICIAL_PROBE_TIMEOUT_MS, OFFICIAL_INSTALL_TIMEOUT_MS } from './routes';
+export type { Route, RouteName, RouteOutcome } from './routes';
+import { officialLibtensorflowUrl, probeUrl, runOfficialInstall } from './official';
 import { verifyNativeBackend, VerifyResult } from './verify';
-import { extractWheel, LogFn, pipDownloadWheel, PINNED_TENSORFLOW_VERSION, ProgressFn, wheelVersion } from './wheel';
-
-export type RouteName = 'existing' | 'cache' | 'official' | 'wheel' | 'dir';
-export const ROUTE_ORDER: RouteName[] = ['existing', 'cache', 'official', 'wheel', 'dir'];
-
-export interface RouteOutcome {
-  source: NativeSource;
-  tensorflowVersion: string;
-}
-
-/** Thrown by a route that does not apply here (nothing to try), as opposed to one that failed. */
-export class RouteSkipped extends Error {}
-
-export interface Route {
-  name: RouteName;
-  run(): Promise<RouteOutcome>;
-}
+import { extractWheel, LogFn, pipDownloadWheel, PINNED_TENSORFLOW_VERSION, ProgressFn } from './wheel';
 
 export interface RouteReport {
   route: RouteName;
@@ -91,11 +78,6 @@ export interface ProvisionResult extends RouteOutcome {
   tfjsNodePlace: TfjsNodePlace['place'];
 }
 
-/** Default reachability timeout for the official host: long enough for a slow proxy, short offline. */
-export const OFFICIAL_PROBE_TIMEOUT_MS = 8000;
-/** The official install downloads ~400 MB: allow it time, but never hang a CI run forever. */
-export const OFFICIAL_INSTALL_TIMEOUT_MS = 30 * 60_000;
-
 /** Runs routes in order; the first ok wins. Throws NativeBackendError naming every route tried. */
 export async function runRoutes(routes: Route[], onEvent?: (e: ProvisionEvent) => void): Promise<{ outcome: RouteOutcome; reports: RouteReport[] }> {
   const reports: RouteReport[] = [];
@@ -124,172 +106,6 @@ export async function runRoutes(routes: Route[], onEvent?: (e: ProvisionEvent) =
       '- compiling needs python3, make, a C++ compiler and Node headers (npm_config_nodedir).',
     ].join('\n'),
   );
-}
-
-/** Builds the five routes over the given layout, cache and dependencies. */
-export function buildRoutes(
-  layout: TfjsNodeLayout,
-  nativeCacheDir: string,
-  env: NodeJS.ProcessEnv,
-  deps: ProvisionDeps,
-  onEvent?: (e: ProvisionEvent) => void,
-  flags: Pick<ProvisionOptions, 'ignoreExisting' | 'trustCache'> = {},
-): Route[] {
-  const prefix = cacheKeyPrefix(layout, process.platform, process.arch);
-  const log: LogFn = (line) => onEvent?.({ type: 'log', line });
-  const progress: ProgressFn = (p) => onEvent?.({ type: 'progress', ...p });
-
-  const verifyOrThrow = async (what: string): Promise<VerifyResult> => {
-    const v = await deps.verify(layout);
-    if (!v.ok) throw new Error(`${what}, but it does not load: ${v.error}`);
-    return v;
-  };
-
-  /** Hard-links an entry's files into node_modules (no load check). */
-  const restore = (entry: CacheEntry, source: NativeSource): void => {
-    progress({ stage: 'restore', done: 0, total: 1, unit: 'steps' });
-    restoreEntry(entry, layout, source);
-    progress({ stage: 'restore', done: 1, total: 1, unit: 'steps' });
-  };
-
-  /** Restores an entry and proves it loads; a broken entry is moved aside so it is not tried again. */
-  const restoreAndVerify = async (entry: CacheEntry, source: NativeSource): Promise<RouteOutcome> => {
-    restore(entry, source);
-    const v = await deps.verify(layout);
-    if (!v.ok) {
-      // Dot-prefixed so it never matches an entry prefix again; kept for a post-mortem.
-      fs.renameSync(entry.dir, path.join(path.dirname(entry.dir), `.broken-${Date.now()}-${path.basename(entry.dir)}`));
-      throw new Error(`cache entry ${entry.dir} was restored but does not load (${v.error}); it was set aside`);
-    }
-    return { source, tensorflowVersion: v.tensorflowVersion ?? entry.meta.tensorflowVersion };
-  };
-
-  /** Builds the addon against a staged lib/ + include/, commits the entry, restores and verifies it. */
-  const buildCommitRestore = async (staging: string, origin: 'wheel' | 'dir', tensorflowVersion: string): Promise<RouteOutcome> => {
-    addExpectedLinks(path.join(staging, 'lib'));
-    await deps.buildAddon(layout, staging, { log, onStep: (d, t) => progress({ stage: 'compile', done: d, total: t, unit: 'steps' }) });
-    fs.rmSync(path.join(staging, 'include'), { recursive: true, force: true });
-    const entry = commitEntry(nativeCacheDir, staging, prefix, baseMeta(origin, tensorflowVersion));
-    const out = await restoreAndVerify(entry, origin);
-    return { source: origin, tensorflowVersion: out.tensorflowVersion };
-  };
-
-  const baseMeta = (origin: 'official' | 'wheel' | 'dir', tensorflowVersion: string) => ({
-    origin,
-    tensorflowVersion,
-    tfjsNodeVersion: layout.version,
-    napiBuildVersion: layout.napiBuildVersion,
-    platform: process.platform,
-    arch: process.arch,
-  });
-
-  /** Copies what is in node_modules now into a new cache entry, unless one exists already. */
-  const fillCacheFromNodeModules = (origin: 'official' | 'wheel' | 'dir', tensorflowVersion: string): void => {
-    if (listCacheEntries(nativeCacheDir, prefix).length > 0) return;
-    const staging = makeStagingDir(nativeCacheDir);
-    try {
-      cloneLibDir(layout.depsLibDir, path.join(staging, 'lib'));
-      fs.mkdirSync(path.join(staging, 'addon'));
-      fs.copyFileSync(layout.addonPath, path.join(staging, 'addon', 'tfjs_binding.node'));
-      commitEntry(nativeCacheDir, staging, prefix, baseMeta(origin, tensorflowVersion));
-    } catch (e) {
-      fs.rmSync(staging, { recursive: true, force: true });
-      log(`could not fill the cache: ${(e as Error).message}`);
-    }
-  };
-
-  const withStaging = async <T>(fn: (staging: string) => Promise<T>): Promise<T> => {
-    const staging = makeStagingDir(nativeCacheDir);
-    try {
-      return await fn(staging);
-    } finally {
-      fs.rmSync(staging, { recursive: true, force: true }); // gone already when committed
-    }
-  };
-
-  return [
-    {
-      name: 'existing',
-      run: async () => {
-        if (flags.ignoreExisting) throw new RouteSkipped('ignored (--force)');
-        if (!nativeFilesPresent(layout)) throw new RouteSkipped(`no built addon at ${layout.addonPath}`);
-        const v = await verifyOrThrow(`an addon is present at ${layout.addonPath}`);
-        const stamp = readStamp(layout);
-        const origin = stamp?.origin ?? 'official'; // no stamp: tfjs-node's own install script put it there
-        const tensorflowVersion = v.tensorflowVersion ?? stamp?.tensorflowVersion ?? 'unknown';
-        fillCacheFromNodeModules(origin, tensorflowVersion);
-        return { source: stamp?.source ?? 'official', tensorflowVersion };
-      },
-    },
-    {
-      name: 'cache',
-      run: async () => {
-        const entries = listCacheEntries(nativeCacheDir, prefix);
-        if (entries.length === 0) throw new RouteSkipped(`no entry ${prefix}* in ${nativeCacheDir}`);
-        if (!flags.trustCache) return restoreAndVerify(entries[0], 'cache');
-        restore(entries[0], 'cache');
-        return { source: 'cache', tensorflowVersion: entries[0].meta.tensorflowVersion };
-      },
-    },
-    {
-      name: 'official',
-      run: async () => {
-        const url = officialLibtensorflowUrl(env, readCustomTfLib(layout));
-        if (!proxyFor(env)) {
-          // Direct connection: a HEAD request tells within seconds whether the host is there.
-          await deps.probeOfficial(url, Number(env.TL_OFFICIAL_PROBE_TIMEOUT_MS) || OFFICIAL_PROBE_TIMEOUT_MS);
-        }
-        log(`downloading ${url} with tfjs-node's installer`);
-        await deps.runOfficialInstall(layout, { log, timeoutMs: Number(env.TL_OFFICIAL_TIMEOUT_MS) || OFFICIAL_INSTALL_TIMEOUT_MS });
-        const v = await verifyOrThrow('tfjs-node installed its download');
-        const tensorflowVersion = v.tensorflowVersion ?? OFFICIAL_LIBTENSORFLOW_VERSION;
-        fs.writeFileSync(layout.stampPath, JSON.stringify({ source: 'official', origin: 'official', tensorflowVersion, at: new Date().toISOString() }, null, 2));
-        fillCacheFromNodeModules('official', tensorflowVersion);
-        return { source: 'official', tensorflowVersion };
-      },
-    },
-    {
-      name: 'wheel',
-      run: () =>
-        withStaging(async (staging) => {
-          let wheel = env.TL_TENSORFLOW_WHEEL;
-          if (wheel) {
-            if (!fs.existsSync(wheel)) throw new Error(`TL_TENSORFLOW_WHEEL=${wheel}: no such file`);
-          } else {
-            log(`downloading tensorflow-cpu==${PINNED_TENSORFLOW_VERSION} with pip`);
-            const dl = path.join(staging, 'download');
-            fs.mkdirSync(dl);
-            wheel = await deps.pipDownloadWheel(dl, log);
-          }
-          await deps.extractWheel(wheel, staging, progress);
-          fs.rmSync(path.join(staging, 'download'), { recursive: true, force: true });
-          return buildCommitRestore(staging, 'wheel', wheelVersion(wheel) ?? 'unknown');
-        }),
-    },
-    {
-      name: 'dir',
-      run: () =>
-        withStaging(async (staging) => {
-          const dir = env.TL_LIBTENSORFLOW_DIR;
-          if (!dir) throw new RouteSkipped('TL_LIBTENSORFLOW_DIR is not set');
-          const lib = path.join(dir, 'lib');
-          const include = path.join(dir, 'include');
-          if (!fs.existsSync(lib) || !fs.existsSync(path.join(include, 'tensorflow', 'c', 'c_api.h'))) {
-            throw new Error(`TL_LIBTENSORFLOW_DIR=${dir} must hold lib/ (libtensorflow*.so*) and include/tensorflow/c/c_api.h`);
-          }
-          const libNames = fs.readdirSync(lib).filter((n) => n.startsWith('libtensorflow'));
-          fs.mkdirSync(path.join(staging, 'lib'));
-          for (const n of libNames) {
-            const src = path.join(lib, n);
-            if (fs.lstatSync(src).isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(src), path.join(staging, 'lib', n));
-            else fs.copyFileSync(src, path.join(staging, 'lib', n));
-          }
-          fs.symlinkSync(path.resolve(include), path.join(staging, 'include'));
-          const version = libNames.map((n) => /^libtensorflow\.so\.(\d+\.\d+\.\d+)$/.exec(n)?.[1]).find(Boolean) ?? 'unknown';
-          return buildCommitRestore(staging, 'dir', version);
-        }),
-    },
-  ];
 }
 
 /** Provisions the native backend (see file header). Safe to call from several processes at once. */
