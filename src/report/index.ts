@@ -2,16 +2,8 @@
 // self-contained HTML report, thumbnails, and atomic JSON/CSV/PNG writers. Other rooms import
 // from here only.
 export type { HistoryPoint } from './charts';
-export {
-  confusionMatrixSvg,
-  perClassF1Svg,
-  learningCurvesSvg,
-  learningCurvePoints,
-  fineTuneStart,
-  confusionMatrixPng,
-  perClassF1Png,
-  learningCurvesPng,
-} from './charts';
+export { learningCurvesSvg, learningCurvePoints, fineTuneStart, learningCurvesPng } from './charts';
+export { confusionMatrixSvg, perClassF1Svg, confusionMatrixPng, perClassF1Png } from './class-charts';
 export { svgToPng } from './svg';
 export { writeFilesAtomic, csvField, csvLine, confusionMatrixCsv } from './files';
 export type { ReportInput, ReportImages } from './html';
