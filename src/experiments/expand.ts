@@ -3,6 +3,7 @@
 // step's runs (paired on the matrix keys both steps share). Each run's id hashes its full
 // effective config and its inputs, so editing one value changes only the ids it reaches. Pure.
 import { createHash } from 'crypto';
+import { canonicalJson } from '../canonical-json';
 import type { ExperimentFile, ExperimentSpec, OptionValues } from './parse';
 import type { StepKind } from './options';
 
@@ -45,15 +46,7 @@ export function matrixCombinations(matrix: Record<string, unknown[]>): Record<st
   return combos;
 }
 
-/** JSON with object keys sorted, so equal configs hash equally whatever their key order. */
-export function canonicalJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
+export { canonicalJson };
 
 const REFERENCE_KEYS: Record<StepKind, string | undefined> = { pretrain: undefined, transfer: 'base', evaluate: 'model' };
 

@@ -5,6 +5,7 @@ import * as crypto from 'crypto';
 import * as path from 'path';
 import type * as tfTypes from '@tensorflow/tfjs-node';
 import type { InputSpec } from '../data/types';
+import { canonicalJson } from '../canonical-json';
 
 /** What makes two activations interchangeable besides the image content. */
 export interface ActivationKey {
@@ -27,20 +28,6 @@ export function baseCacheIdentity(info: { source: string; name: string }): strin
   return `${info.source}|${info.name}`;
 }
 
-/** The minimum an example needs for caching (the data room's Example fits). */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /** A layer's config without what does not change its output (names are numbered per process). */
 function outputRelevantConfig(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(outputRelevantConfig);
@@ -61,7 +48,7 @@ function outputRelevantConfig(value: unknown): unknown {
 export function modelFingerprint(model: tfTypes.LayersModel): string {
   const h = crypto.createHash('sha256');
   for (const layer of model.layers) {
-    h.update(`${layer.getClassName()}:${stableJson(outputRelevantConfig(layer.getConfig()))};`);
+    h.update(`${layer.getClassName()}:${canonicalJson(outputRelevantConfig(layer.getConfig()))};`);
   }
   for (const w of model.weights) {
     const t = w.read();
@@ -74,7 +61,7 @@ export function modelFingerprint(model: tfTypes.LayersModel): string {
 
 /** The directory name for a key: a hash of its canonical JSON (plus the weights fingerprint). */
 export function activationKeyId(key: ActivationKey, fingerprint?: string): string {
-  const canonical = stableJson({ v: 1, base: key.base, cutLayer: key.cutLayer, input: key.input, extra: key.extra ?? '', fingerprint: fingerprint ?? '' });
+  const canonical = canonicalJson({ v: 1, base: key.base, cutLayer: key.cutLayer, input: key.input, extra: key.extra ?? '', fingerprint: fingerprint ?? '' });
   return crypto.createHash('sha256').update(canonical).digest('hex').slice(0, 32);
 }
 

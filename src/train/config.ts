@@ -1,6 +1,7 @@
 // A phase's training config from flag-level settings, and the run key that ties a checkpoint
 // to its settings and data. Pure.
 import * as crypto from 'crypto';
+import { canonicalJson } from '../canonical-json';
 import { defaultEarlyStoppingConfig } from './early-stopping';
 import { defaultOptimizerConfig } from './optimizer';
 import { defaultScheduleConfig, type ScheduleKind } from './schedule';
@@ -33,19 +34,7 @@ export function phaseConfig(s: PhaseSettings): PhaseConfig {
 
 /** A stable fingerprint of anything JSON-able (settings, split assignment) for TrainCheckpoint.runKey. */
 export function runKeyOf(value: unknown): string {
-  const canonical = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(canonical);
-    if (v && typeof v === 'object') {
-      return Object.fromEntries(
-        Object.keys(v as object)
-          .sort()
-          .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-          .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
-      );
-    }
-    return v;
-  };
-  return crypto.createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex').slice(0, 32);
+  return crypto.createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32);
 }
 
 /** Refuses fit and phase settings the loop cannot run, naming the flag where there is one. */
