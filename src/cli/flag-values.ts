@@ -17,28 +17,26 @@ export interface IntLimits {
 
 /** A whole number in [min, max] (written as digits: "1e3" and "2.0" are refused). */
 export function wholeNumber(flag: string, text: string | undefined, limits: IntLimits = {}): number | undefined {
+  return text === undefined ? undefined : checkedWholeNumber(flag, text, limits, '');
+}
+
+/**
+ * A whole number in [min, max] (default from 0), or 'auto': --epochs and --patience (a budget in
+ * steps, train/step-budget.ts), --batch-size of evaluate and predict (chosen from the model).
+ */
+export function wholeNumberOrAuto(flag: string, text: string | undefined, limits: IntLimits = { min: 0 }): number | 'auto' | undefined {
   if (text === undefined) return undefined;
+  return text.trim() === 'auto' ? 'auto' : checkedWholeNumber(flag, text, limits, ' or auto');
+}
+
+function checkedWholeNumber(flag: string, text: string, limits: IntLimits, alternative: string): number {
   const { min = 1, max = Number.MAX_SAFE_INTEGER } = limits;
   const trimmed = String(text).trim();
   const n = Number(trimmed);
   if (!/^-?\d+$/.test(trimmed) || !Number.isSafeInteger(n) || n < min || n > max) {
     const range = max < Number.MAX_SAFE_INTEGER ? `from ${min} to ${max}` : `of at least ${min}`;
-    throw new UsageError(`${flag} must be a whole number ${range}, got "${text}"`);
+    throw new UsageError(`${flag} must be a whole number ${range}${alternative}, got "${text}"`);
   }
-  return n;
-}
-
-/** A whole number within limits, or 'auto' (undefined: the library chooses). */
-export function wholeNumberUnlessAuto(flag: string, text: string | undefined, limits: IntLimits = {}): number | undefined {
-  return text === undefined || text.trim() === 'auto' ? undefined : wholeNumber(flag, text, limits);
-}
-
-/** A whole number >= 0, or 'auto' (a budget in steps: train/step-budget.ts). */
-export function wholeNumberOrAuto(flag: string, text: string | undefined): number | 'auto' | undefined {
-  if (text === undefined || text.trim() === 'auto') return text === undefined ? undefined : 'auto';
-  const trimmed = text.trim();
-  const n = Number(trimmed);
-  if (!/^\d+$/.test(trimmed) || !Number.isSafeInteger(n)) throw new UsageError(`${flag} must be a whole number of at least 0 or auto, got "${text}"`);
   return n;
 }
 

@@ -6,7 +6,7 @@ import { ThresholdError, UsageError } from '../../errors';
 import { Output, type Progress } from '../output';
 import type { Metrics } from '../../evaluate';
 import type { EvaluateRunResult } from '../../pipeline';
-import { FLAG_CEILINGS, wholeNumber, wholeNumberUnlessAuto } from '../flag-values';
+import { FLAG_CEILINGS, wholeNumber, wholeNumberOrAuto } from '../flag-values';
 import { EVALUATE_DEFAULTS } from '../../defaults';
 
 interface EvaluateFlags {
@@ -74,7 +74,8 @@ async function runEvaluate(flags: EvaluateFlags, command: Command): Promise<void
   const out = new Output({ json: Boolean(flags.json), verbose: Boolean(command.optsWithGlobals().verbose) });
   const thresholds = { minAccuracy: fraction(flags.minAccuracy, '--min-accuracy'), minF1: fraction(flags.minF1, '--min-f1') };
   const topK = wholeNumber('--top-k', flags.topK);
-  const batchSize = wholeNumberUnlessAuto('--batch-size', flags.batchSize, { max: FLAG_CEILINGS.batchSize });
+  const batchFlag = wholeNumberOrAuto('--batch-size', flags.batchSize, { min: 1, max: FLAG_CEILINGS.batchSize });
+  const batchSize = batchFlag === 'auto' ? undefined : batchFlag;
   // commander turns --no-report into report=false.
   const reportFlag = (flags as { report?: string | boolean }).report;
   const reportDir = reportFlag === false ? null : typeof reportFlag === 'string' ? reportFlag : undefined;

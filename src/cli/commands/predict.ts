@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { DataError, UsageError } from '../../errors';
 import { Output } from '../output';
 import type { FilePrediction } from '../../evaluate';
-import { FLAG_CEILINGS, wholeNumber, wholeNumberUnlessAuto } from '../flag-values';
+import { FLAG_CEILINGS, wholeNumber, wholeNumberOrAuto } from '../flag-values';
 import { PREDICT_DEFAULTS } from '../../defaults';
 import { csvField } from '../../report/files';
 
@@ -53,7 +53,8 @@ async function runPredict(inputs: string[], flags: PredictFlags, command: Comman
   if (flags.json && flags.csv) throw new UsageError('--json and --csv cannot be combined', 'Pick one output format.');
   const out = new Output({ json: Boolean(flags.json), verbose: Boolean(command.optsWithGlobals().verbose) });
   const topK = wholeNumber('--top-k', flags.topK)!;
-  const givenBatch = wholeNumberUnlessAuto('--batch-size', flags.batchSize, { max: FLAG_CEILINGS.batchSize });
+  const batchFlag = wholeNumberOrAuto('--batch-size', flags.batchSize, { min: 1, max: FLAG_CEILINGS.batchSize });
+  const givenBatch = batchFlag === 'auto' ? undefined : batchFlag;
   const format: Format = flags.json ? 'json' : flags.csv || !out.isTTY ? 'csv' : 'table';
 
   const [{ expandInputs, predictFiles }, { readRunDirectory, inferInput, inferenceBatchSize, describeInferenceBatch }, { IMAGE_EXTENSIONS }] = await Promise.all([
