@@ -1,6 +1,7 @@
 // The one place tl's run defaults live. The library (pipeline/) starts from these values and the
 // CLI shows them as flag defaults, so `--help`, a bare command and a library call cannot differ.
-// Plain data with type-only imports: the CLI reads it without loading TensorFlow.
+// Plain data (and the one rule for laying options over it) with type-only imports: the CLI reads
+// it without loading TensorFlow.
 import type { ArchitectureName } from './models/architectures';
 import type { ResizeMode } from './data/types';
 import type { Auto } from './train/step-budget';
@@ -71,3 +72,8 @@ export const PREDICT_DEFAULTS = {
   /** classes listed per image */
   topK: 3,
 } as const;
+
+/** `defaults` with every defined option of `options` on top (undefined keeps the default). */
+export function withDefaults<T extends object>(defaults: T, options: Partial<T>): T {
+  return { ...defaults, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as T;
+}

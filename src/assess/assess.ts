@@ -12,7 +12,7 @@ import { candidateLayers, layerFeatures, matrixOf, pixelRows, randomCopy, type L
 import { columns, crossValidate, defaultProbeConfig, pairedStandardError, type Matrix, type ProbeConfig, type ProbeScore } from './linear-probe';
 import { dataImageSize, trainedOnOf } from './source-task';
 import type { AssessOptions, AssessResult, LayerProbe } from './types';
-import { DATA_DEFAULTS } from '../defaults';
+import { DATA_DEFAULTS, withDefaults } from '../defaults';
 
 /** Pixel baselines wider than this many values are taken from 32x32 copies of the images. */
 const MAX_PIXEL_VALUES = 4096;
@@ -53,7 +53,7 @@ function pixelSpec(data: { height: number; width: number; channels: number } | u
 }
 
 export async function assess(options: Partial<AssessOptions> & { base: string; data: string }, hooks: AssessHooks = {}): Promise<AssessResult> {
-  const opts: AssessOptions = { ...defaultAssessOptions(), ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as AssessOptions;
+  const opts = withDefaults<AssessOptions>({ ...defaultAssessOptions(), base: options.base, data: options.data }, options);
   const t0 = Date.now();
   hooks.onStage?.(`Loading base ${opts.base}`);
   const { model, info } = await resolveBase(opts.base);

@@ -3,10 +3,10 @@
 import { examplesOf, type Dataset, type InputSpec, type ResizeMode } from '../data';
 import { buildArchitecture, type ArchitectureName, type SavedModelCheck } from '../models';
 import { phaseConfig, stepBudget, SCRATCH_RULE, type HistoryRow, type PhaseSummary } from '../train';
-import { DATA_DEFAULTS, PRETRAIN_DEFAULTS } from '../defaults';
+import { DATA_DEFAULTS, PRETRAIN_DEFAULTS, withDefaults } from '../defaults';
 import { inputFeed } from './feeds';
 import { loadRunData, splitCounts } from './run-data';
-import { measureChain, publishRun, runWithClaimedOutput, trainPhases, withDefaults, type ClaimedRun, type RunBasics, type RunHooks, type RunMetrics } from './run-skeleton';
+import { measureChain, publishRun, runWithClaimedOutput, trainPhases, type ClaimedRun, type RunBasics, type RunHooks, type RunMetrics } from './run-skeleton';
 
 export interface PretrainOptions extends RunBasics {
   /** 'auto': cnn-small for small grey images (built-in sets), mobilenet-v1-style otherwise. */
@@ -49,7 +49,7 @@ async function pretrainClaimed(run: ClaimedRun<PretrainOptions>): Promise<Pretra
   const { arch, input } = pretrainInput(opts, ds);
   const { model, featureLayer } = buildArchitecture(arch, input, ds.classes.length, { alpha: opts.alpha, seed: opts.seed });
   try {
-    const feeds = await decodeFeeds(run, ds, input);
+    const feeds = await decodeFeeds(run, ds, counts, input);
 
     const budget = stepBudget({ epochs: opts.epochs, patience: opts.patience, trainCount: counts.train, batchSize: opts.batchSize, rule: SCRATCH_RULE });
     if (budget.reason) onEvent?.({ type: 'stage', message: `Training length (${budget.reason})` });
@@ -97,10 +97,9 @@ function pretrainInput(opts: PretrainOptions, ds: Dataset): { arch: Architecture
 }
 
 /** Training and validation images decoded into memory once (augmented per epoch when asked); test on demand. */
-async function decodeFeeds(run: ClaimedRun<PretrainOptions>, ds: Dataset, input: InputSpec) {
+async function decodeFeeds(run: ClaimedRun<PretrainOptions>, ds: Dataset, counts: ReturnType<typeof splitCounts>, input: InputSpec) {
   const { opts, hooks } = run;
   const onEvent = hooks.onEvent;
-  const counts = splitCounts(ds);
   const onSkip = (file: { id: string; reason: string }) => onEvent?.({ type: 'skip', file });
   onEvent?.({ type: 'stage', message: `Decoding ${counts.train} training and ${counts.val} validation images (${input.height}x${input.width}x${input.channels})` });
   const started = Date.now();

@@ -75,8 +75,8 @@ export interface ClaimedRun<O extends RunBasics> {
 }
 
 /**
- * Library defaults overlaid with the caller's options (undefined keeps the default), refused when
- * no epoch would train, then `body` with --out claimed (checked and locked before any work).
+ * Refuses a run that would train no epoch, then runs `body` with --out claimed (checked and locked
+ * before any work) and the checkpoint that --resume continues from.
  */
 export async function runWithClaimedOutput<O extends RunBasics, R>(
   command: string,
@@ -91,11 +91,6 @@ export async function runWithClaimedOutput<O extends RunBasics, R>(
     const resume = await checkpoint.toResume(options.resume);
     return body({ opts: options, hooks, command, checkpoint, resume, dataPaths, started: Date.now() });
   });
-}
-
-/** `defaults` with every defined option of `options` on top. */
-export function withDefaults<T extends object>(defaults: T, options: Partial<T>): T {
-  return { ...defaults, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as T;
 }
 
 /**

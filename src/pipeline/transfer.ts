@@ -6,11 +6,11 @@ import type { LayersModel } from '@tensorflow/tfjs-node';
 import { examplesOf, type Dataset, type InputSpec, type ResizeMode } from '../data';
 import { buildHead, cutAt, defaultHeadConfig, resolveBase, stackModels, type BaseInfo, type HeadConfig, type SavedModelCheck } from '../models';
 import { baseCacheIdentity, type Auto, type HistoryRow, type PhaseSummary } from '../train';
-import { DATA_DEFAULTS, TRANSFER_DEFAULTS } from '../defaults';
+import { DATA_DEFAULTS, TRANSFER_DEFAULTS, withDefaults } from '../defaults';
 import { ActivationStore, type FrozenPart } from './activation-store';
 import type { PipelineListener } from './events';
 import { loadRunData, splitCounts } from './run-data';
-import { measureChain, publishRun, runWithClaimedOutput, trainPhases, withDefaults, type ClaimedRun, type RunBasics, type RunHooks, type RunMetrics } from './run-skeleton';
+import { measureChain, publishRun, runWithClaimedOutput, trainPhases, type ClaimedRun, type RunBasics, type RunHooks, type RunMetrics } from './run-skeleton';
 import { fineTuneSplit, phaseLengths, transferPhasePlans, type PhaseLengths } from './transfer-phases';
 
 /** Phase 1 is described by the basics (epochs, lr, patience); phase 2 and the cut by the rest. */
