@@ -128,3 +128,13 @@ export function interruptFlag(): { stopped: () => boolean; dispose: () => void }
     },
   };
 }
+
+/** Runs a training verb with the renderer for `out` and the interrupt flag, removing the signal handlers however it ends. */
+export async function withTrainingHooks<T>(out: Output, work: (hooks: { onEvent: (e: PipelineEvent) => void; shouldStop: () => boolean }) => Promise<T>): Promise<T> {
+  const interrupt = interruptFlag();
+  try {
+    return await work({ onEvent: trainingRenderer(out), shouldStop: interrupt.stopped });
+  } finally {
+    interrupt.dispose();
+  }
+}

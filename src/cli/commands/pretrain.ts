@@ -40,23 +40,18 @@ async function runPretrain(flags: PretrainFlags, verbose: boolean): Promise<void
   const { requireTf } = await import('../native');
   await requireTf(out);
   const { pretrain } = await import('../../pipeline/pretrain');
-  const { trainingRenderer, interruptFlag } = await import('../training-render');
-  const interrupt = interruptFlag();
-  try {
-    const result = await pretrain(options, { onEvent: trainingRenderer(out), shouldStop: interrupt.stopped });
-    const m = result.metrics;
-    if (out.json) {
-      out.result({ outDir: result.outDir, arch: result.arch, classes: result.classes, metrics: m, phases: result.phases, seconds: result.seconds, savedModelCheck: result.savedModelCheck, teachableMachine: teachableMachineNote(result.outDir) });
-      return;
-    }
-    out.info(
-      `\n${out.c.green('Done')} in ${result.seconds.toFixed(0)} s: ${result.arch} on ${result.classes.length} classes, ` +
-        accuracySummary(m) +
-        `.\n${savedModelLine(result.outDir, result.savedModelCheck)}${teachableMachineLine(result.outDir)}\nNext: tl transfer --base ${result.outDir} --data <your images> --out <dir>   or   tl evaluate --model ${result.outDir}`,
-    );
-  } finally {
-    interrupt.dispose();
+  const { withTrainingHooks } = await import('../training-render');
+  const result = await withTrainingHooks(out, (hooks) => pretrain(options, hooks));
+  const m = result.metrics;
+  if (out.json) {
+    out.result({ outDir: result.outDir, arch: result.arch, classes: result.classes, metrics: m, phases: result.phases, seconds: result.seconds, savedModelCheck: result.savedModelCheck, teachableMachine: teachableMachineNote(result.outDir) });
+    return;
   }
+  out.info(
+    `\n${out.c.green('Done')} in ${result.seconds.toFixed(0)} s: ${result.arch} on ${result.classes.length} classes, ` +
+      accuracySummary(m) +
+      `.\n${savedModelLine(result.outDir, result.savedModelCheck)}${teachableMachineLine(result.outDir)}\nNext: tl transfer --base ${result.outDir} --data <your images> --out <dir>   or   tl evaluate --model ${result.outDir}`,
+  );
 }
 
 export function registerPretrain(program: Command): void {

@@ -72,21 +72,16 @@ async function runTransfer(flags: TransferFlags, verbose: boolean): Promise<void
   const { requireTf } = await import('../native');
   await requireTf(out);
   const { transfer } = await import('../../pipeline/transfer');
-  const { trainingRenderer, interruptFlag } = await import('../training-render');
-  const interrupt = interruptFlag();
-  try {
-    const r = await transfer(options, { onEvent: trainingRenderer(out), shouldStop: interrupt.stopped });
-    const m = r.metrics;
-    if (out.json) {
-      out.result({ outDir: r.outDir, base: r.base, cutLayer: r.cutLayer, unfreezeFrom: r.unfreezeFrom, classes: r.classes, phases: r.phases, metrics: m, cache: r.cache, seconds: r.seconds, savedModelCheck: r.savedModelCheck, teachableMachine: teachableMachineNote(r.outDir) });
-      return;
-    }
-    out.info(
-      `\n${out.c.green('Done')} in ${r.seconds.toFixed(0)} s: ${r.classes.length} classes, ` + accuracySummary(m) + `.\n${savedModelLine(r.outDir, r.savedModelCheck)}${teachableMachineLine(r.outDir)}\nNext: tl evaluate --model ${r.outDir}   (uses the run's own test split; add --data <dir> for other images)`,
-    );
-  } finally {
-    interrupt.dispose();
+  const { withTrainingHooks } = await import('../training-render');
+  const r = await withTrainingHooks(out, (hooks) => transfer(options, hooks));
+  const m = r.metrics;
+  if (out.json) {
+    out.result({ outDir: r.outDir, base: r.base, cutLayer: r.cutLayer, unfreezeFrom: r.unfreezeFrom, classes: r.classes, phases: r.phases, metrics: m, cache: r.cache, seconds: r.seconds, savedModelCheck: r.savedModelCheck, teachableMachine: teachableMachineNote(r.outDir) });
+    return;
   }
+  out.info(
+    `\n${out.c.green('Done')} in ${r.seconds.toFixed(0)} s: ${r.classes.length} classes, ` + accuracySummary(m) + `.\n${savedModelLine(r.outDir, r.savedModelCheck)}${teachableMachineLine(r.outDir)}\nNext: tl evaluate --model ${r.outDir}   (uses the run's own test split; add --data <dir> for other images)`,
+  );
 }
 
 export function registerTransfer(program: Command): void {
